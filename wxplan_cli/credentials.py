@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
@@ -54,7 +55,7 @@ def load_private_key(path: str | Path) -> RSAPrivateKey:
     except TypeError:
         raise ConfigError(f"private key {path} is encrypted",
                           hint="decrypt it with openssl pkey first") from None
-    except (ValueError, Exception):
+    except (ValueError, UnsupportedAlgorithm):
         raise ConfigError(f"private key {path} is not a PEM private key",
                           hint="expected apiclient_key.pem from the merchant platform "
                                "(BEGIN PRIVATE KEY)") from None

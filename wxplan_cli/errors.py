@@ -5,6 +5,7 @@
     ├── ConfigError                  3  config file, profile or credentials unusable
     ├── ValidationError              4  the plan breaks a documented rule (all issues at once)
     ├── ApiError                     5  the API refused the request (4xx); 6 for 5xx / 429 after retries
+    ├── NotFoundError                5  the plan asked for does not exist
     ├── TransportError               6  could not reach the server (nothing was applied)
     ├── UnknownOutcomeError          7  the request may have been applied; re-run the same command
     ├── SignatureError               8  a 2xx response failed verification
@@ -137,6 +138,12 @@ class ApiError(WxplanError):
                     "api_message": self.info.message, "detail": self.info.detail or None,
                     "request_id": self.info.request_id})
         return {k: v for k, v in out.items() if v is not None}
+
+
+class NotFoundError(WxplanError):
+    """The API answered, but the plan asked for does not exist (a refusal: exit 5)."""
+
+    exit_code = ExitCode.API_REJECTED
 
 
 class TransportError(WxplanError):

@@ -35,7 +35,7 @@ def default_config_file() -> Path:
 
 
 def state_dir() -> Path:
-    """Folder for state: ``$WXPLAN_HOME/state``, else ``$XDG_STATE_HOME/wxplan`` or ``~/.local/state/wxplan``."""
+    """State folder: ``$WXPLAN_HOME/state``, else ``$XDG_STATE_HOME/wxplan`` or ``~/.local/state/wxplan``."""
     home = home_override()
     if home is not None:
         return home / "state"

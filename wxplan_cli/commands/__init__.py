@@ -1,0 +1,1 @@
+"""Thin command layers: parse options, call the library, render the result."""

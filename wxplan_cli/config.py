@@ -1,0 +1,332 @@
+"""Profiles: where each setting comes from, resolved in one place.
+
+Precedence: flag > environment (``WXPLAN_<KEY>``) > the profile in the YAML file > default. Every
+value remembers its source (``flag``, ``env WXPLAN_MCHID``, ``config.yaml:12``, ``default``,
+``built-in sandbox``) so errors and ``config show`` can say where it came from.
+
+File: ``--config`` > ``WXPLAN_CONFIG`` > ``config.yaml`` in the user config dir. Profile: ``--profile`` >
+``WXPLAN_PROFILE`` > the file's ``default_profile`` > its only profile. The name ``sandbox`` always
+exists: the built-in sandbox, run in-process, with keys and plans in the user state dir.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from wxplan_cli import paths
+from wxplan_cli.errors import ConfigError
+
+BUILTIN_SANDBOX = "sandbox"
+SANDBOX_BASE_URL = "https://sandbox.wxplan.invalid"
+TOP_KEYS = ("default_profile", "profiles")
+
+
+@dataclass(frozen=True)
+class KeySpec:
+    """One profile key: its type, default, and whether it is a path relative to the config file."""
+
+    kind: str  # "str" | "path" | "paths" | "float" | "int" | "bool"
+    help: str
+    default: Any = None
+    secret: bool = False
+
+
+PROFILE_KEYS: dict[str, KeySpec] = {
+    "mchid": KeySpec("str", "service provider merchant id (服务商商户号)"),
+    "serial_no": KeySpec("str", "merchant API certificate serial (商户API证书序列号)"),
+    "merchant_cert": KeySpec("path", "merchant API certificate PEM (apiclient_cert.pem)"),
+    "private_key": KeySpec("path", "merchant API private key PEM (apiclient_key.pem)", secret=True),
+    "wechatpay_public_key": KeySpec("path", "WeChat Pay public key PEM (微信支付公钥)"),
+    "wechatpay_public_key_id": KeySpec("str", "WeChat Pay public key id, PUB_KEY_ID_..."),
+    "platform_certs": KeySpec("paths", "WeChat Pay platform certificate PEMs (平台证书)"),
+    "apiv3_key_file": KeySpec("path", "file holding the APIv3 key (certificate download)", secret=True),
+    "base_url": KeySpec("str", "API host", "https://api.mch.weixin.qq.com"),
+    "timeout": KeySpec("float", "seconds to wait for a reply", 10.0),
+    "connect_timeout": KeySpec("float", "seconds to wait for a connection", 5.0),
+    "retries": KeySpec("int", "extra attempts on 429, 5xx and connect errors", 3),
+    "brand_id": KeySpec("str", "default brand_id for plans (品牌ID)"),
+    "sandbox": KeySpec("bool", "use the built-in sandbox in-process", False),
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A resolved value and where it came from."""
+
+    value: Any
+    source: str
+
+
+@dataclass
+class Profile:
+    """The effective settings of one profile."""
+
+    name: str
+    config_file: Path | None
+    settings: dict[str, Setting] = field(default_factory=dict)
+
+    def get(self, key: str) -> Any:
+        """The value of ``key`` (``None`` when unset and without default)."""
+        s = self.settings.get(key)
+        return s.value if s else None
+
+    def source(self, key: str) -> str:
+        """Where ``key`` came from."""
+        s = self.settings.get(key)
+        return s.source if s else "unset"
+
+    @property
+    def is_sandbox(self) -> bool:
+        """True when this profile talks to the in-process sandbox."""
+        return bool(self.get("sandbox"))
+
+    def require(self, key: str) -> Any:
+        """The value of ``key``, or a ``ConfigError`` saying how to set it."""
+        value = self.get(key)
+        if value in (None, "", []):
+            where = f" in {self.config_file}" if self.config_file else ""
+            raise ConfigError(f"profile {self.name!r} has no {key}{where}",
+                              hint=f"add `{key}: ...` to the profile or set WXPLAN_{key.upper()}")
+        return value
+
+
+@dataclass
+class _RawFile:
+    path: Path
+    data: dict[str, Any]
+    lines: dict[tuple[str, ...], int]
+
+    def where(self, *keys: str) -> str:
+        line = self.lines.get(tuple(keys))
+        return f"{self.path}:{line}" if line else str(self.path)
+
+
+def load_profile(config_flag: str | None = None, profile_flag: str | None = None,
+                 env: Mapping[str, str] | None = None) -> Profile:
+    """Resolve the effective profile from flags, environment, file and defaults."""
+    env = os.environ if env is None else env
+    raw = _load_file(config_flag, env)
+    name, name_source = _profile_name(profile_flag, env, raw)
+    profiles = raw.data.get("profiles", {}) if raw else {}
+    if name not in profiles and name != BUILTIN_SANDBOX:
+        raise _unknown_profile(name, name_source, raw)
+    profile = Profile(name, raw.path if raw else None)
+    for key, spec in PROFILE_KEYS.items():
+        if spec.default is not None:
+            profile.settings[key] = Setting(spec.default, "default")
+    if name == BUILTIN_SANDBOX and name not in profiles:
+        profile.settings["sandbox"] = Setting(True, "built-in sandbox")
+    elif raw:
+        _apply_file(profile, raw, name)
+    _apply_env(profile, env)
+    if profile.is_sandbox:
+        _apply_sandbox(profile)
+    return profile
+
+
+def _config_path(config_flag: str | None, env: Mapping[str, str]) -> tuple[Path, bool]:
+    if config_flag:
+        return Path(config_flag).expanduser(), True
+    if env.get("WXPLAN_CONFIG"):
+        return Path(env["WXPLAN_CONFIG"]).expanduser(), True
+    return paths.default_config_file(), False
+
+
+def _load_file(config_flag: str | None, env: Mapping[str, str]) -> _RawFile | None:
+    path, explicit = _config_path(config_flag, env)
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"config file {path} does not exist",
+                              hint="check the path, or create one with `wxplan config init`")
+        return None
+    if path.is_dir():
+        raise ConfigError(f"config file {path} is a directory", hint="point --config at a .yaml file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    return _parse(path, text)
+
+
+def _parse(path: Path, text: str) -> _RawFile:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text) if node is not None else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        hint = "YAML does not allow tabs for indentation" if "\t" in text else \
+            "check the indentation and quoting on that line"
+        raise ConfigError(f"{where}: YAML syntax error: {problem}", hint=hint) from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the config must be a mapping with a `profiles:` section",
+                          hint="see sample-configs/config.yaml")
+    raw = _RawFile(path, data, {})
+    _collect_lines(node, (), raw)
+    _check_shape(raw)
+    return raw
+
+
+def _collect_lines(node: yaml.Node | None, prefix: tuple[str, ...], raw: _RawFile) -> None:
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: dict[str, int] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise ConfigError(f"{raw.path}:{line}: duplicate key {key!r} (first at line {seen[key]})",
+                              hint="keep one of them")
+        seen[key] = line
+        raw.lines[prefix + (key,)] = line
+        if len(prefix) < 2:
+            _collect_lines(value_node, prefix + (key,), raw)
+
+
+def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f"did you mean {close[0]!r}?" if close else None
+
+
+def _check_shape(raw: _RawFile) -> None:
+    for key in raw.data:
+        if key not in TOP_KEYS:
+            raise ConfigError(f"{raw.where(str(key))}: unknown top-level key {key!r}",
+                              hint=_did_you_mean(str(key), TOP_KEYS) or "expected default_profile, profiles")
+    profiles = raw.data.get("profiles") or {}
+    if not isinstance(profiles, dict):
+        raise ConfigError(f"{raw.where('profiles')}: `profiles` must be a mapping of name -> settings")
+    raw.data["profiles"] = profiles
+    for name, body in profiles.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{raw.where('profiles', str(name))}: profile {name!r} must be a mapping")
+        for key in body:
+            if key not in PROFILE_KEYS:
+                raise ConfigError(
+                    f"{raw.where('profiles', str(name), str(key))}: unknown key {key!r} in profile {name!r}",
+                    hint=_did_you_mean(str(key), tuple(PROFILE_KEYS)))
+
+
+def _profile_name(flag: str | None, env: Mapping[str, str], raw: _RawFile | None) -> tuple[str, str]:
+    if flag:
+        return flag, "--profile"
+    if env.get("WXPLAN_PROFILE"):
+        return env["WXPLAN_PROFILE"], "WXPLAN_PROFILE"
+    if raw and raw.data.get("default_profile"):
+        return str(raw.data["default_profile"]), raw.where("default_profile")
+    profiles = list(raw.data.get("profiles", {})) if raw else []
+    if len(profiles) == 1:
+        return str(profiles[0]), str(raw.path) if raw else "config"
+    where = f"{raw.path} has profiles {', '.join(map(str, profiles))} and no default_profile" if raw \
+        else "no config file found"
+    raise ConfigError(f"no profile chosen: {where}",
+                      hint="pass --profile NAME (try --profile sandbox), set WXPLAN_PROFILE, "
+                           "or run `wxplan config init`")
+
+
+def _unknown_profile(name: str, source: str, raw: _RawFile | None) -> ConfigError:
+    names = [*map(str, raw.data.get("profiles", {})), BUILTIN_SANDBOX] if raw else [BUILTIN_SANDBOX]
+    where = f"in {raw.path}" if raw else "(no config file found)"
+    hint = _did_you_mean(name, names) or f"known profiles: {', '.join(names)}"
+    return ConfigError(f"profile {name!r} (from {source}) not found {where}", hint=hint)
+
+
+def _apply_file(profile: Profile, raw: _RawFile, name: str) -> None:
+    body = raw.data["profiles"][name]
+    for key, value in body.items():
+        if value is None:
+            continue
+        where = raw.where("profiles", name, key)
+        profile.settings[key] = Setting(_coerce(key, value, where, raw.path.parent), where)
+
+
+def _apply_env(profile: Profile, env: Mapping[str, str]) -> None:
+    for key in PROFILE_KEYS:
+        var = f"WXPLAN_{key.upper()}"
+        if env.get(var):
+            profile.settings[key] = Setting(_coerce(key, env[var], f"env {var}", Path.cwd()), f"env {var}")
+
+
+def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
+    spec = PROFILE_KEYS[key]
+    try:
+        return _COERCE[spec.kind](value, base)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where}: {key}: {exc}", hint=spec.help) from None
+
+
+def _as_str(value: Any, base: Path) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    return str(value).strip()
+
+
+def _as_path(value: Any, base: Path) -> Path:
+    text = _as_str(value, base)
+    if "-----BEGIN" in text:
+        raise ValueError("key material is not allowed inline; give the path of the .pem file")
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def _as_paths(value: Any, base: Path) -> list[Path]:
+    items = value if isinstance(value, list) else [value]
+    return [_as_path(v, base) for v in items]
+
+
+def _as_number(kind: type, value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a boolean")
+    number = kind(value)
+    if number <= 0 and kind is float or number < 0:
+        raise ValueError(f"must be positive, got {value}")
+    return number
+
+
+def _as_bool(value: Any, base: Path) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true"):
+        return True
+    if str(value).lower() in ("0", "false"):
+        return False
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+_COERCE: dict[str, Any] = {
+    "str": _as_str,
+    "path": _as_path,
+    "paths": _as_paths,
+    "float": lambda v, _b: _as_number(float, v),
+    "int": lambda v, _b: _as_number(int, v),
+    "bool": _as_bool,
+}
+
+
+def _apply_sandbox(profile: Profile) -> None:
+    """Fill credentials from the built-in sandbox's identity (generated on first use)."""
+    from wxplan_cli.sandbox.identity import ensure_identity
+
+    identity = ensure_identity(paths.sandbox_dir())
+    for key, value in identity.client_profile().items():
+        if key in PROFILE_KEYS and key not in _explicit(profile):
+            coerced = [Path(v) for v in value] if PROFILE_KEYS[key].kind == "paths" else value
+            if PROFILE_KEYS[key].kind == "path":
+                coerced = Path(value)
+            profile.settings[key] = Setting(coerced, "built-in sandbox")
+    if "base_url" not in _explicit(profile):
+        profile.settings["base_url"] = Setting(SANDBOX_BASE_URL, "built-in sandbox")
+
+
+def _explicit(profile: Profile) -> set[str]:
+    return {k for k, s in profile.settings.items() if s.source not in ("default", "built-in sandbox")}

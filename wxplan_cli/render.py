@@ -1,0 +1,149 @@
+"""Rendering: plans as Rich tables for people, JSON / YAML / bare ids for scripts, errors to stderr.
+
+Data goes to the stdout console only; everything else (notes, warnings, errors) to the stderr console.
+Colour is off when ``NO_COLOR`` is set or the stream is not a terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from wxplan_cli.errors import ApiError, ValidationError, WxplanError
+from wxplan_cli.fields import AUDIT_STATES, PLAN_LABELS, PLAN_STATES
+
+STATE_STYLES = {
+    "PLAN_CREATING": "yellow", "PLAN_CREATED": "cyan", "PLAN_DELIVERING": "bold green",
+    "PLAN_PAUSED": "yellow", "PLAN_TERMINATING": "magenta", "PLAN_TERMINATED": "red",
+    "PLAN_EXPIRED": "dim", "AUDIT_INITIAL": "dim", "AUDIT_PROCESSING": "yellow",
+    "AUDIT_PASSED": "green", "AUDIT_REJECTED": "bold red",
+}
+
+
+def make_console(stream: TextIO) -> Console:
+    """A console on ``stream``: colour only for a terminal and without ``NO_COLOR``."""
+    no_color = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    return Console(file=stream, no_color=no_color, highlight=False, soft_wrap=False,
+                   color_system=None if no_color else "auto")
+
+
+def stdout_console() -> Console:
+    """The data console."""
+    return make_console(sys.stdout)
+
+
+def stderr_console() -> Console:
+    """The console for everything that is not data."""
+    return make_console(sys.stderr)
+
+
+def state_text(value: str) -> Text:
+    """``PLAN_DELIVERING 投放中``, coloured by meaning."""
+    meaning = PLAN_STATES.get(value) or AUDIT_STATES.get(value)
+    text = Text(value, style=STATE_STYLES.get(value, ""))
+    if meaning:
+        text.append(f" {meaning}")
+    return text
+
+
+def _ordered(plan: dict[str, Any]) -> list[str]:
+    known = [k for k in PLAN_LABELS if k in plan]
+    return known + [k for k in plan if k not in PLAN_LABELS]
+
+
+def plan_table(plan: dict[str, Any], title: str | None = None,
+               extra: Iterable[tuple[str, str, str]] = ()) -> Table:
+    """A two-column table: field (中文 label) | value."""
+    table = Table(title=title, show_header=True, header_style="bold")
+    table.add_column("字段 field")
+    table.add_column("值 value", overflow="fold")
+    for key in _ordered(plan):
+        label = PLAN_LABELS.get(key)
+        name = f"{label} {key}" if label else key
+        value = plan[key]
+        cell = state_text(str(value)) if key in ("plan_state", "audit_state") else Text(_scalar(value))
+        table.add_row(name, cell)
+    for label, key, value in extra:
+        table.add_row(f"{label} {key}", Text(value))
+    return table
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def to_json(data: Any) -> str:
+    """Stable JSON for scripts: UTF-8, two-space indent, keys in API order."""
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+def to_yaml(data: Any) -> str:
+    """YAML for people who script in YAML."""
+    import yaml
+
+    return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def print_data(console: Console, text: str) -> None:
+    """Write machine-readable text to stdout exactly (no Rich markup, wrapping or colour)."""
+    console.file.write(text if text.endswith("\n") else text + "\n")
+    console.file.flush()
+
+
+def render_plan(console: Console, plan: dict[str, Any], fmt: str, *,
+                title: str | None = None, extra: Iterable[tuple[str, str, str]] = ()) -> None:
+    """Print one plan as ``table``, ``json``, ``yaml`` or ``id``."""
+    if fmt == "json":
+        print_data(console, to_json(plan))
+    elif fmt == "yaml":
+        print_data(console, to_yaml(plan))
+    elif fmt == "id":
+        print_data(console, str(plan.get("plan_id", "")))
+    else:
+        console.print(plan_table(plan, title=title, extra=extra))
+
+
+def render_error(console: Console, err: WxplanError, *, as_json: bool = False) -> None:
+    """One clear message, the details that help, and the hint."""
+    if as_json:
+        print_data(console, json.dumps(err.to_dict(), ensure_ascii=False))
+        return
+    console.print(f"[bold red]error:[/] {escape(err.message)}")
+    if isinstance(err, ValidationError):
+        for issue in err.issues:
+            console.print(f"  - {escape(issue.render())}")
+    if isinstance(err, ApiError):
+        _api_details(console, err)
+    request_id = getattr(err, "request_id", None)
+    if request_id:
+        console.print(f"  Request-ID: {escape(request_id)}")
+    if err.hint:
+        console.print(f"[cyan]hint:[/] {escape(err.hint)}")
+
+
+def _api_details(console: Console, err: ApiError) -> None:
+    detail = err.info.detail or {}
+    if err.field:
+        console.print(f"  field: {escape(err.field)}")
+    for key in ("issue", "value", "location"):
+        if detail.get(key) not in (None, ""):
+            console.print(f"  {key}: {escape(str(detail[key]))}")
+    if err.info.request_id:
+        console.print(f"  Request-ID: {escape(err.info.request_id)}")
+
+
+def warn(console: Console, message: str) -> None:
+    """A warning line on stderr."""
+    console.print(f"[yellow]warning:[/] {escape(message)}")
