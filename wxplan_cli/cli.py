@@ -81,12 +81,13 @@ def root(
 
 
 def _register() -> None:
-    from wxplan_cli.commands import create, plans, sandbox
+    from wxplan_cli.commands import create, plans
+    from wxplan_cli.commands.sandbox import app as sandbox_app
 
     app.command("create", help=create.HELP, no_args_is_help=False)(create.create)
     app.command("list", help=plans.LIST_HELP)(plans.list_plans)
     app.command("show", help=plans.SHOW_HELP)(plans.show_plan)
-    app.add_typer(sandbox.app, name="sandbox")
+    app.add_typer(sandbox_app, name="sandbox")
 
 
 _register()

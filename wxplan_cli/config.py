@@ -16,12 +16,13 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from wxplan_cli import paths
 from wxplan_cli.errors import ConfigError
+
+if TYPE_CHECKING:
+    from wxplan_cli.yamlsrc import Sourced
 
 BUILTIN_SANDBOX = "sandbox"
 SANDBOX_BASE_URL = "https://sandbox.wxplan.invalid"
@@ -97,27 +98,16 @@ class Profile:
         return value
 
 
-@dataclass
-class _RawFile:
-    path: Path
-    data: dict[str, Any]
-    lines: dict[tuple[str, ...], int]
-
-    def where(self, *keys: str) -> str:
-        line = self.lines.get(tuple(keys))
-        return f"{self.path}:{line}" if line else str(self.path)
-
-
 def load_profile(config_flag: str | None = None, profile_flag: str | None = None,
                  env: Mapping[str, str] | None = None) -> Profile:
     """Resolve the effective profile from flags, environment, file and defaults."""
     env = os.environ if env is None else env
     raw = _load_file(config_flag, env)
     name, name_source = _profile_name(profile_flag, env, raw)
-    profiles = raw.data.get("profiles", {}) if raw else {}
+    profiles = (raw.data.get("profiles") or {}) if raw else {}
     if name not in profiles and name != BUILTIN_SANDBOX:
         raise _unknown_profile(name, name_source, raw)
-    profile = Profile(name, raw.path if raw else None)
+    profile = Profile(name, Path(raw.filename) if raw else None)
     for key, spec in PROFILE_KEYS.items():
         if spec.default is not None:
             profile.settings[key] = Setting(spec.default, "default")
@@ -139,58 +129,21 @@ def _config_path(config_flag: str | None, env: Mapping[str, str]) -> tuple[Path,
     return paths.default_config_file(), False
 
 
-def _load_file(config_flag: str | None, env: Mapping[str, str]) -> _RawFile | None:
+def _load_file(config_flag: str | None, env: Mapping[str, str]) -> Sourced | None:
+    from wxplan_cli.yamlsrc import YamlSourceError, load_file
+
     path, explicit = _config_path(config_flag, env)
-    if not path.exists():
-        if explicit:
-            raise ConfigError(f"config file {path} does not exist",
-                              hint="check the path, or create one with `wxplan config init`")
+    if not path.exists() and not explicit:
         return None
-    if path.is_dir():
-        raise ConfigError(f"config file {path} is a directory", hint="point --config at a .yaml file")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"config file {path} is not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
-    return _parse(path, text)
-
-
-def _parse(path: Path, text: str) -> _RawFile:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text) if node is not None else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        hint = "YAML does not allow tabs for indentation" if "\t" in text else \
-            "check the indentation and quoting on that line"
-        raise ConfigError(f"{where}: YAML syntax error: {problem}", hint=hint) from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the config must be a mapping with a `profiles:` section",
-                          hint="see sample-configs/config.yaml")
-    raw = _RawFile(path, data, {})
-    _collect_lines(node, (), raw)
+        raw = load_file(path, syntax="yaml")
+    except YamlSourceError as exc:
+        hint = exc.hint or "see sample-configs/config.yaml"
+        if not path.exists():
+            hint = "check the path, or create one with `wxplan config init`"
+        raise ConfigError(str(exc), hint=hint) from None
     _check_shape(raw)
     return raw
-
-
-def _collect_lines(node: yaml.Node | None, prefix: tuple[str, ...], raw: _RawFile) -> None:
-    if not isinstance(node, yaml.MappingNode):
-        return
-    seen: dict[str, int] = {}
-    for key_node, value_node in node.value:
-        key = str(key_node.value)
-        line = key_node.start_mark.line + 1
-        if key in seen:
-            raise ConfigError(f"{raw.path}:{line}: duplicate key {key!r} (first at line {seen[key]})",
-                              hint="keep one of them")
-        seen[key] = line
-        raw.lines[prefix + (key,)] = line
-        if len(prefix) < 2:
-            _collect_lines(value_node, prefix + (key,), raw)
 
 
 def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None:
@@ -198,7 +151,7 @@ def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str | None
     return f"did you mean {close[0]!r}?" if close else None
 
 
-def _check_shape(raw: _RawFile) -> None:
+def _check_shape(raw: Sourced) -> None:
     for key in raw.data:
         if key not in TOP_KEYS:
             raise ConfigError(f"{raw.where(str(key))}: unknown top-level key {key!r}",
@@ -206,7 +159,6 @@ def _check_shape(raw: _RawFile) -> None:
     profiles = raw.data.get("profiles") or {}
     if not isinstance(profiles, dict):
         raise ConfigError(f"{raw.where('profiles')}: `profiles` must be a mapping of name -> settings")
-    raw.data["profiles"] = profiles
     for name, body in profiles.items():
         if not isinstance(body, dict):
             raise ConfigError(f"{raw.where('profiles', str(name))}: profile {name!r} must be a mapping")
@@ -217,7 +169,7 @@ def _check_shape(raw: _RawFile) -> None:
                     hint=_did_you_mean(str(key), tuple(PROFILE_KEYS)))
 
 
-def _profile_name(flag: str | None, env: Mapping[str, str], raw: _RawFile | None) -> tuple[str, str]:
+def _profile_name(flag: str | None, env: Mapping[str, str], raw: Sourced | None) -> tuple[str, str]:
     if flag:
         return flag, "--profile"
     if env.get("WXPLAN_PROFILE"):
@@ -226,28 +178,38 @@ def _profile_name(flag: str | None, env: Mapping[str, str], raw: _RawFile | None
         return str(raw.data["default_profile"]), raw.where("default_profile")
     profiles = list(raw.data.get("profiles", {})) if raw else []
     if len(profiles) == 1:
-        return str(profiles[0]), str(raw.path) if raw else "config"
-    where = f"{raw.path} has profiles {', '.join(map(str, profiles))} and no default_profile" if raw \
+        return str(profiles[0]), raw.filename if raw else "config"
+    where = f"{raw.filename} has profiles {', '.join(map(str, profiles))} and no default_profile" if raw \
         else "no config file found"
     raise ConfigError(f"no profile chosen: {where}",
                       hint="pass --profile NAME (try --profile sandbox), set WXPLAN_PROFILE, "
                            "or run `wxplan config init`")
 
 
-def _unknown_profile(name: str, source: str, raw: _RawFile | None) -> ConfigError:
+def _unknown_profile(name: str, source: str, raw: Sourced | None) -> ConfigError:
     names = [*map(str, raw.data.get("profiles", {})), BUILTIN_SANDBOX] if raw else [BUILTIN_SANDBOX]
-    where = f"in {raw.path}" if raw else "(no config file found)"
+    where = f"in {raw.filename}" if raw else "(no config file found)"
     hint = _did_you_mean(name, names) or f"known profiles: {', '.join(names)}"
     return ConfigError(f"profile {name!r} (from {source}) not found {where}", hint=hint)
 
 
-def _apply_file(profile: Profile, raw: _RawFile, name: str) -> None:
-    body = raw.data["profiles"][name]
-    for key, value in body.items():
+_EXPECT = {"str": "string", "path": "string", "int": "integer", "bool": "boolean"}
+
+
+def _apply_file(profile: Profile, raw: Sourced, name: str) -> None:
+    from wxplan_cli.yamlsrc import YamlSourceError
+
+    base = Path(raw.filename).parent
+    for key, value in raw.data["profiles"][name].items():
         if value is None:
             continue
         where = raw.where("profiles", name, key)
-        profile.settings[key] = Setting(_coerce(key, value, where, raw.path.parent), where)
+        expect = _EXPECT.get(PROFILE_KEYS[key].kind)
+        try:
+            typed = raw.typed("profiles", name, key, expect=expect) if expect else value  # type: ignore[arg-type]
+        except YamlSourceError as exc:
+            raise ConfigError(str(exc), hint=exc.hint or PROFILE_KEYS[key].help) from None
+        profile.settings[key] = Setting(_coerce(key, typed, where, base), where)
 
 
 def _apply_env(profile: Profile, env: Mapping[str, str]) -> None:
@@ -318,14 +280,19 @@ def _apply_sandbox(profile: Profile) -> None:
     from wxplan_cli.sandbox.identity import ensure_identity
 
     identity = ensure_identity(paths.sandbox_dir())
+    explicit = _explicit(profile)
     for key, value in identity.client_profile().items():
-        if key in PROFILE_KEYS and key not in _explicit(profile):
-            coerced = [Path(v) for v in value] if PROFILE_KEYS[key].kind == "paths" else value
-            if PROFILE_KEYS[key].kind == "path":
-                coerced = Path(value)
-            profile.settings[key] = Setting(coerced, "built-in sandbox")
-    if "base_url" not in _explicit(profile):
+        if key in PROFILE_KEYS and key not in explicit:
+            profile.settings[key] = Setting(_sandbox_value(key, value), "built-in sandbox")
+    if "base_url" not in explicit:
         profile.settings["base_url"] = Setting(SANDBOX_BASE_URL, "built-in sandbox")
+
+
+def _sandbox_value(key: str, value: str | list[str]) -> Any:
+    kind = PROFILE_KEYS[key].kind
+    if kind == "paths":
+        return [Path(v) for v in value] if isinstance(value, list) else [Path(value)]
+    return Path(str(value)) if kind == "path" else value
 
 
 def _explicit(profile: Profile) -> set[str]:

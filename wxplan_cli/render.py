@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wxplan_cli.errors import ApiError, ValidationError, WxplanError
-from wxplan_cli.fields import AUDIT_STATES, PLAN_LABELS, PLAN_STATES
+from wxplan_cli.plan_fields import AUDIT_STATES, PLAN_RESPONSE_LABELS, PLAN_STATES
 
 STATE_STYLES = {
     "PLAN_CREATING": "yellow", "PLAN_CREATED": "cyan", "PLAN_DELIVERING": "bold green",
@@ -55,24 +55,23 @@ def state_text(value: str) -> Text:
 
 
 def _ordered(plan: dict[str, Any]) -> list[str]:
-    known = [k for k in PLAN_LABELS if k in plan]
-    return known + [k for k in plan if k not in PLAN_LABELS]
+    known = [k for k in PLAN_RESPONSE_LABELS if k in plan]
+    return known + [k for k in plan if k not in PLAN_RESPONSE_LABELS]
 
 
 def plan_table(plan: dict[str, Any], title: str | None = None,
                extra: Iterable[tuple[str, str, str]] = ()) -> Table:
-    """A two-column table: field (中文 label) | value."""
+    """Three columns: 中文 label | API field name | value."""
     table = Table(title=title, show_header=True, header_style="bold")
-    table.add_column("字段 field")
+    table.add_column("字段")
+    table.add_column("field")
     table.add_column("值 value", overflow="fold")
     for key in _ordered(plan):
-        label = PLAN_LABELS.get(key)
-        name = f"{label} {key}" if label else key
         value = plan[key]
         cell = state_text(str(value)) if key in ("plan_state", "audit_state") else Text(_scalar(value))
-        table.add_row(name, cell)
+        table.add_row(PLAN_RESPONSE_LABELS.get(key, ""), key, cell)
     for label, key, value in extra:
-        table.add_row(f"{label} {key}", Text(value))
+        table.add_row(label, key, Text(value))
     return table
 
 

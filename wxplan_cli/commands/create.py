@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Any
 
 import typer
@@ -17,7 +16,7 @@ from wxplan_cli.commands.common import (
     Run,
     make_run,
 )
-from wxplan_cli.fields import FIELD_BY_NAME
+from wxplan_cli.plan_fields import FIELD_BY_NAME
 
 HELP = """Create a delivery plan (创建投放计划).
 
@@ -33,7 +32,7 @@ def _h(name: str) -> str:
 
 
 def _opt(name: str, *decls: str) -> Any:
-    return typer.Option(*(decls or (FIELD_BY_NAME[name].flag,)), help=_h(name), show_default=False,
+    return typer.Option(*(decls or FIELD_BY_NAME[name].flags), help=_h(name), show_default=False,
                         rich_help_panel="Plan fields 计划字段")
 
 
@@ -53,7 +52,7 @@ def create(
     end: Annotated[str | None, _opt("delivery_end_time")] = None,
     recommend_word: Annotated[str | None, _opt("recommend_word")] = None,
     reuse_coupon_config: Annotated[bool | None, _opt(
-        "reuse_coupon_config", "--reuse-coupon-config/--no-reuse-coupon-config")] = None,
+        "reuse_coupon_config", FIELD_BY_NAME["reuse_coupon_config"].flag)] = None,
     usage_mode: Annotated[str | None, _opt("usage_mode")] = None,
     stock_bundle_id: Annotated[str | None, _opt("stock_bundle_id")] = None,
     dry_run: Annotated[bool, typer.Option(
@@ -92,8 +91,7 @@ def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run
     profile = run.profile()
     source = None
     if from_file is not None:
-        stdin_text = sys.stdin.read() if from_file == "-" else None
-        source = load_plan_source(from_file, stdin_text)
+        source = load_plan_source(from_file)
     defaults = {"brand_id": profile.get("brand_id")} if profile.get("brand_id") else {}
     plan = build_plan(source, flags, defaults, mchid=str(profile.require("mchid")))
     with run.client(profile) as client:
@@ -103,7 +101,7 @@ def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run
             print_preview(run, client.preview_create(plan.body()))
             return
         result = client.create_plan(plan.body())
-    _render(run, result, plan.payload()["out_request_no"], plan.out_request_no_derived)
+    _render(run, result, plan.out_request_no, plan.out_request_no_derived)
 
 
 def _render(run: Run, result: dict[str, Any], out_request_no: str, derived: bool) -> None:
