@@ -15,6 +15,8 @@ import pytest
 from wxplan_cli import keygen
 from wxplan_cli.credentials import serial_hex
 
+pytest_plugins = ["sandbox_fixtures", "cli_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:

@@ -5,8 +5,6 @@ This module imports nothing heavy (httpx, cryptography, yaml, the sandbox) so ``
 ``--version`` stay fast; commands import what they need when they run.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated, Any
 

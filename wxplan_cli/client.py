@@ -84,9 +84,11 @@ class PartnerClient:
         if wechatpay_serial:
             headers["Wechatpay-Serial"] = wechatpay_serial
         self._auth = auth
+        hooks: dict[str, list[Callable[..., Any]]] = (
+            {"request": [self._log_request], "response": [self._log_response]} if log else {})
         self._http = httpx.Client(base_url=base_url.rstrip("/"), auth=auth, transport=transport,
                                   timeout=timeout or httpx.Timeout(10.0, connect=5.0),
-                                  headers=headers, follow_redirects=False)
+                                  headers=headers, follow_redirects=False, event_hooks=hooks)
         self.retry = retry or RetryPolicy()
         self.log = log
 
@@ -175,14 +177,12 @@ class PartnerClient:
     def _send_once(self, method: str, target: str, body: bytes,
                    headers: dict[str, str]) -> httpx.Response:
         request = self._http.build_request(method, target, content=body or None, headers=headers)
-        self._log_request(request, body)
         try:
             response = self._http.send(request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
             raise
         except httpx.TransportError as exc:
             raise self._lost(method, exc) from None
-        self._log_response(response)
         return response
 
     def _lost(self, method: str, exc: httpx.TransportError) -> WxplanError:
@@ -201,18 +201,21 @@ class PartnerClient:
             self.log(f"retry {attempt}/{self.retry.attempts - 1} after {why}: waiting {pause:.2f}s")
         self.retry.sleep(pause)
 
-    def _log_request(self, request: httpx.Request, body: bytes) -> None:
+    def _log_request(self, request: httpx.Request) -> None:
+        """Event hook: the request as signed and sent (signature redacted)."""
         if not self.log:
             return
         lines = [f"> {request.method} {request.url}"]
         lines += [f"> {k}: {v}" for k, v in redact_headers(request.headers.multi_items())]
-        if body:
-            lines.append("> " + redact_text(body.decode("utf-8", "replace")))
+        if request.content:
+            lines.append("> " + redact_text(request.content.decode("utf-8", "replace")))
         self.log("\n".join(lines))
 
     def _log_response(self, response: httpx.Response) -> None:
+        """Event hook: the response as received (signature redacted)."""
         if not self.log:
             return
+        response.read()
         lines = [f"< HTTP {response.status_code}"]
         lines += [f"< {k}: {v}" for k, v in redact_headers(response.headers.multi_items())]
         if response.content:

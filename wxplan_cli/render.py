@@ -28,10 +28,10 @@ STATE_STYLES = {
 }
 
 
-def make_console(stream: TextIO) -> Console:
+def make_console(stream: TextIO, *, soft_wrap: bool = False) -> Console:
     """A console on ``stream``: colour only for a terminal and without ``NO_COLOR``."""
     no_color = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
-    return Console(file=stream, no_color=no_color, highlight=False, soft_wrap=False,
+    return Console(file=stream, no_color=no_color, highlight=False, soft_wrap=soft_wrap,
                    color_system=None if no_color else "auto")
 
 
@@ -41,8 +41,8 @@ def stdout_console() -> Console:
 
 
 def stderr_console() -> Console:
-    """The console for everything that is not data."""
-    return make_console(sys.stderr)
+    """The console for everything that is not data; long lines are not re-wrapped (logs, paths)."""
+    return make_console(sys.stderr, soft_wrap=True)
 
 
 def state_text(value: str) -> Text:

@@ -1,7 +1,5 @@
 """``wxplan create``: build a plan from flags and/or a file, validate it, send it, render the result."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 import typer

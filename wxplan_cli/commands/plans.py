@@ -1,7 +1,5 @@
 """``wxplan list`` and ``wxplan show``: read plans through the list endpoint (the API has no get-one)."""
 
-from __future__ import annotations
-
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -55,8 +53,8 @@ def list_plans(
         _render_list(run, plans, brand)
 
 
-def iter_plans(client: PartnerClient, brand_id: str, *, state: str | None = None,
-               audit_state: str | None = None, limit: int | None = None) -> Iterator[dict[str, Any]]:
+def iter_plans(client: "PartnerClient", brand_id: str, *, state: str | None = None,
+               audit_state: str | None = None, limit: int | None = None) -> "Iterator[dict[str, Any]]":
     """Every plan of ``brand_id``, page after page (50 a page), up to ``limit``."""
     from wxplan_cli.client import MAX_PAGE_SIZE
 
@@ -101,7 +99,7 @@ def show_plan(
         render_plan(run.out, match[0], run.output, title="投放计划 delivery plan")
 
 
-def _brand(profile: Profile, flag: str | None) -> str:
+def _brand(profile: "Profile", flag: str | None) -> str:
     if flag:
         return flag
     from wxplan_cli.errors import UsageError

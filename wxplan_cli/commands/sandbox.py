@@ -4,8 +4,6 @@ Thin: options in, one call to ``wxplan_cli.sandbox.launch``. Importing this modu
 (httpx, cryptography and yaml are imported inside the commands).
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated, Any

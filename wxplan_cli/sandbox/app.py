@@ -65,6 +65,11 @@ class Sandbox:
         self._dice = faultlib.FaultDice(self.options)
         self._endpoints = Endpoints(identity, store, self.options.delays)
 
+    def set_fault_rates(self, options: SandboxOptions) -> None:
+        """Use ``options``' fault rates from now on; plans, keys and delays are kept."""
+        self.options = options
+        self._dice = faultlib.FaultDice(options)
+
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> SandboxResponse:
         """Answer one request; never raises."""
         request_id = secrets.token_hex(16).upper()
