@@ -39,8 +39,13 @@ def _read(path: Path, what: str) -> bytes:
         raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
 
 
-def load_private_key(path: str | Path) -> RSAPrivateKey:
-    """The merchant API private key (PKCS#8 ``BEGIN PRIVATE KEY`` or PKCS#1 ``BEGIN RSA PRIVATE KEY``)."""
+def load_private_key(path: str | Path, *, self_generated: bool = False) -> RSAPrivateKey:
+    """The merchant API private key (PKCS#8 ``BEGIN PRIVATE KEY`` or PKCS#1 ``BEGIN RSA PRIVATE KEY``).
+
+    The RSA consistency check (~35 ms a key) stays on for every key a user supplies: signing with a
+    corrupted CRT key can leak the key. ``self_generated`` skips it only for test keys wxplan made
+    itself (the sandbox's own), whose leak would not matter.
+    """
     path = Path(path)
     data = _read(path, "private key")
     if b"-----BEGIN CERTIFICATE-----" in data:
@@ -51,7 +56,8 @@ def load_private_key(path: str | Path) -> RSAPrivateKey:
                           hint="wxplan needs an unencrypted key: "
                                f"openssl pkey -in {path} -out apiclient_key.pem")
     try:
-        key = serialization.load_pem_private_key(data, password=None)
+        key = serialization.load_pem_private_key(data, password=None,
+                                                 unsafe_skip_rsa_key_validation=self_generated)
     except TypeError:
         raise ConfigError(f"private key {path} is encrypted",
                           hint="decrypt it with openssl pkey first") from None

@@ -105,9 +105,9 @@ def load_identity(directory: Path) -> SandboxIdentity:
     }
     return SandboxIdentity(
         mchid=mchid, merchant_keys={merchant.serial: merchant.public_key},
-        platform_key=credentials.load_private_key(directory / "platform_key.pem"),
+        platform_key=credentials.load_private_key(directory / "platform_key.pem", self_generated=True),
         platform_serial=platform.serial, platform_cert_pem=platform.path.read_bytes(),
-        wechatpay_key=credentials.load_private_key(directory / "wechatpay_key.pem"),
+        wechatpay_key=credentials.load_private_key(directory / "wechatpay_key.pem", self_generated=True),
         public_key_id=public_key_id, apiv3_key=apiv3_key, profile_files=files)
 
 
