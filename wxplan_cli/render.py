@@ -30,9 +30,12 @@ STATE_STYLES = {
 
 def make_console(stream: TextIO, *, soft_wrap: bool = False) -> Console:
     """A console on ``stream``: colour only for a terminal and without ``NO_COLOR``."""
-    no_color = bool(os.environ.get("NO_COLOR")) or not stream.isatty()
+    tty = stream.isatty()
+    no_color = bool(os.environ.get("NO_COLOR")) or not tty
+    # Piped output is not cut to 80 columns (Rich's guess): tables keep their natural width.
+    width = None if tty or os.environ.get("COLUMNS") else 160
     return Console(file=stream, no_color=no_color, highlight=False, soft_wrap=soft_wrap,
-                   color_system=None if no_color else "auto")
+                   color_system=None if no_color else "auto", width=width)
 
 
 def stdout_console() -> Console:
@@ -63,9 +66,9 @@ def plan_table(plan: dict[str, Any], title: str | None = None,
                extra: Iterable[tuple[str, str, str]] = ()) -> Table:
     """Three columns: 中文 label | API field name | value."""
     table = Table(title=title, show_header=True, header_style="bold")
-    table.add_column("字段")
-    table.add_column("field")
-    table.add_column("值 value", overflow="fold")
+    table.add_column("字段", overflow="fold")
+    table.add_column("field", no_wrap=True)
+    table.add_column("值 value", no_wrap=True)  # ids must stay whole for copy and paste
     for key in _ordered(plan):
         value = plan[key]
         cell = state_text(str(value)) if key in ("plan_state", "audit_state") else Text(_scalar(value))
