@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cli_fixtures import Served, args_for, write_config
+
 from wxplan_cli.errors import ExitCode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,7 +88,8 @@ def test_dry_run_prints_signed_request_and_sends_nothing(cli, served: Served) ->
 
 def test_validation_lists_every_problem_with_file_and_line(cli, served: Served, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
-    bad.write_text('brand_id: "40016"\nproduct_coupon_id: "1"\nstock_id: "2"\nplan_name: 冬季饮料投放冬季饮料投放冬\n'
+    bad.write_text('brand_id: "40016"\nproduct_coupon_id: "1"\nstock_id: "2"\n'
+                   "plan_name: 冬季饮料投放冬季饮料投放冬\n"
                    "total_count: -5\ndelivery_start_time: 2027-01-01\ndelivery_end_time: 2027-01-03\n"
                    "recomend_word: hi\n")
     res = cli(*args_for(served, "create", "--from", str(bad)))

@@ -12,10 +12,10 @@ import base64
 import time
 
 import pytest
+from cli_fixtures import Served
 from cryptography import x509
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from cli_fixtures import Served
 from wxplan_cli.client import PartnerClient, encode_json
 from wxplan_cli.config import load_profile
 from wxplan_cli.credentials import serial_hex
