@@ -247,11 +247,15 @@ def _as_paths(value: Any, base: Path) -> list[Path]:
 
 
 def _as_number(kind: type, value: Any) -> Any:
+    word = "a whole number" if kind is int else "a number"
     if isinstance(value, bool):
-        raise ValueError("expected a number, got a boolean")
-    number = kind(value)
-    if number <= 0 and kind is float or number < 0:
-        raise ValueError(f"must be positive, got {value}")
+        raise ValueError(f"must be {word}, not {str(value).lower()}")
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"must be {word}, not {value!r}") from None
+    if number < 0 or (kind is float and number == 0):
+        raise ValueError(f"must be {'positive' if kind is float else 'zero or more'}, not {value}")
     return number
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,16 +36,31 @@ class Credentials:
     keys: VerificationKeys
 
 
+@contextmanager
+def _named(profile: Profile, *keys: str) -> Iterator[None]:
+    """Add to a ``ConfigError`` which profile settings, set where, led to it."""
+    try:
+        yield
+    except ConfigError as err:
+        set_by = "; ".join(f"{k} from {profile.source(k)}" for k in keys if profile.get(k))
+        where = f"profile {profile.name!r}" + (f" in {profile.config_file}" if profile.config_file else "")
+        err.message = f"{err.message} ({set_by or where})"
+        raise
+
+
 def load_credentials(profile: Profile, warn: Warn) -> Credentials:
     """Load and cross-check the merchant key, its serial and the verification keys."""
     mchid = str(profile.require("mchid"))
     key_path: Path = profile.require("private_key")
+    with _named(profile, "private_key"):
+        private_key = load_private_key(key_path)
     if group_or_world_readable(key_path):
         warn(f"private key {key_path} is readable by group or others; run: chmod 600 {key_path}")
-    private_key = load_private_key(key_path)
-    serial = _merchant_serial(profile, warn)
-    keys = verification_keys(profile.get("wechatpay_public_key"), profile.get("wechatpay_public_key_id"),
-                             profile.get("platform_certs"))
+    with _named(profile, "serial_no", "merchant_cert"):
+        serial = _merchant_serial(profile, warn)
+    with _named(profile, "wechatpay_public_key", "wechatpay_public_key_id", "platform_certs"):
+        keys = verification_keys(profile.get("wechatpay_public_key"),
+                                 profile.get("wechatpay_public_key_id"), profile.get("platform_certs"))
     if any(same_serial(serial, s) for s in keys):
         raise ConfigError(f"the merchant certificate serial {serial} is configured as a WeChat Pay key",
                           hint="platform_certs / wechatpay_public_key are WeChat Pay's, not yours")
@@ -96,7 +112,8 @@ def open_client(profile: Profile, *, warn: Warn, log: Callable[[str], None] | No
     if profile.is_sandbox:
         transport = sandbox_transport(profile)
     else:
-        check_base_url(base_url)
+        with _named(profile, "base_url"):
+            check_base_url(base_url)
     timeout = httpx.Timeout(float(profile.get("timeout")), connect=float(profile.get("connect_timeout")))
     policy = retry or RetryPolicy(attempts=int(profile.get("retries")) + 1)
     auth = WechatPayAuth(creds.signer, ResponseValidator(creds.keys))
