@@ -1,8 +1,9 @@
 """The one redactor every output path goes through: logs, dry-run, errors.
 
 It masks the signature in ``Authorization`` headers (``WECHATPAY2-...`` and ``WECHATPAY-BRAND-...``),
-``Wechatpay-Signature`` values, PEM blocks and anything registered as a secret at run time (the
-APIv3 key, for instance).
+``Wechatpay-Signature`` values, PEM blocks, ``openid``-like personal ids (JSON members and
+``/users/{openid}/`` path segments) and anything registered as a secret at run time (the APIv3 key,
+for instance).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from collections.abc import Iterable, Mapping
 
 MASK = "***"
 _SIGNATURE_ATTR = re.compile(r'(signature\s*=\s*")[^"]*(")', re.IGNORECASE)
+# JSON members and URL segments that hold a signature or a person's id (openid)
+_JSON_SECRET = re.compile(r'("(?:signature|openid|sub_openid|sp_openid|apiv3_key)"\s*:\s*")[^"]*(")',
+                          re.IGNORECASE)
+_OPENID_PATH = re.compile(r"(/users/)[^/?\s]+")
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?(-----END \1-----|$)", re.DOTALL)
 _SECRET_HEADERS = {"wechatpay-signature", "cookie", "set-cookie", "proxy-authorization"}
 _registered: set[str] = set()
@@ -26,6 +31,8 @@ def register_secret(value: str) -> None:
 def redact_text(text: str) -> str:
     """Mask signatures, PEM blocks and registered secrets in free text."""
     text = _SIGNATURE_ATTR.sub(rf"\g<1>{MASK}\g<2>", text)
+    text = _JSON_SECRET.sub(rf"\g<1>{MASK}\g<2>", text)
+    text = _OPENID_PATH.sub(rf"\g<1>{MASK}", text)
     text = _PEM.sub(lambda m: f"-----BEGIN {m.group(1)}----- {MASK} -----END {m.group(1)}-----", text)
     for secret in _registered:
         text = text.replace(secret, MASK)
