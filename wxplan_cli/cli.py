@@ -52,7 +52,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False, rich_markup_mode=None,
     help="Create and manage WeChat Pay delivery plans (投放计划) for service providers (服务商).",
     epilog="Exit codes: 0 ok, 2 usage, 3 config, 4 validation, 5 rejected by the API, "
-           "6 server error, 7 outcome unknown, 8 response signature invalid, 130 interrupted.",
+           "6 server error, 7 outcome unknown, 8 response signature invalid, 9 audit rejected (--wait), "
+           "10 --wait timed out, 11 batch incomplete, 130 interrupted.",
 )
 
 
@@ -85,7 +86,24 @@ def _register() -> None:
     app.command("create", help=create.HELP, no_args_is_help=False)(create.create)
     app.command("list", help=plans.LIST_HELP)(plans.list_plans)
     app.command("show", help=plans.SHOW_HELP)(plans.show_plan)
+    _register_lifecycle()
     app.add_typer(sandbox_app, name="sandbox")
+    from wxplan_cli.commands.ledger import app as ledger_app  # batch create's ledgers (issue 5)
+
+    app.add_typer(ledger_app, name="ledger")
+
+
+def _register_lifecycle() -> None:
+    """update, terminate, notify-url, config, certs, doctor, lint (issue 4)."""
+    from wxplan_cli.commands import certs, config_cmd, doctor, lint, notify, terminate, update
+
+    app.command("update", help=update.HELP)(update.update)
+    app.command("terminate", help=terminate.HELP)(terminate.terminate)
+    app.add_typer(notify.app, name="notify-url")
+    app.add_typer(config_cmd.app, name="config")
+    app.add_typer(certs.app, name="certs")
+    app.command("doctor", help=doctor.HELP)(doctor.doctor)
+    app.command("lint", help=lint.HELP)(lint.lint)
 
 
 _register()

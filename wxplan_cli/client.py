@@ -66,6 +66,15 @@ class RetryPolicy:
 
 
 @dataclass
+class RawResponse:
+    """A 2xx reply as received, for callers that verify it themselves or read its headers."""
+
+    status: int
+    headers: httpx.Headers
+    body: bytes
+
+
+@dataclass
 class PlanPage:
     """One page of the list endpoint."""
 
@@ -95,6 +104,11 @@ class PartnerClient:
     def close(self) -> None:
         """Close the connection pool."""
         self._http.close()
+
+    def on_response(self, hook: Callable[[httpx.Response], None]) -> None:
+        """Call ``hook`` with every response received, before it is verified or mapped (batch create
+        records each reply's ``Request-ID`` this way)."""
+        self._http.event_hooks["response"].append(hook)
 
     def __enter__(self) -> PartnerClient:
         return self
@@ -144,6 +158,18 @@ class PartnerClient:
     def certificates(self) -> dict[str, Any]:
         """``GET /v3/certificates``: the encrypted platform certificates."""
         return self._call("GET", "/v3/certificates")
+
+    def get_raw(self, path: str, query: Mapping[str, Any] | None = None) -> RawResponse:
+        """A signed GET (with retries and error mapping) whose 2xx reply is returned undecoded.
+
+        The auth's validator still runs: the certificate bootstrap passes a client built with
+        ``UNVERIFIED_RESPONSES`` and verifies the reply itself; ``doctor`` reads the ``Date`` header.
+        """
+        pairs = [(k, v) for k, v in (query or {}).items() if v is not None]
+        response = self._send_with_retries("GET", f"{path}?{urlencode(pairs)}" if pairs else path, b"", {})
+        if not 200 <= response.status_code < 300:
+            raise api_error(response)
+        return RawResponse(response.status_code, response.headers, response.content)
 
     # -- plumbing --------------------------------------------------------------------------
 

@@ -52,6 +52,8 @@ PROFILE_KEYS: dict[str, KeySpec] = {
     "timeout": KeySpec("float", "seconds to wait for a reply", 10.0),
     "connect_timeout": KeySpec("float", "seconds to wait for a connection", 5.0),
     "retries": KeySpec("int", "extra attempts on 429, 5xx and connect errors", 3),
+    "rate": KeySpec("float", "batch create: requests per second, shared by all workers "
+                             "(default: no limit; --rate overrides)"),
     "brand_id": KeySpec("str", "default brand_id for plans (品牌ID)"),
     "sandbox": KeySpec("bool", "use the built-in sandbox in-process", False),
 }

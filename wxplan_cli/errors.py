@@ -9,6 +9,10 @@
     ├── TransportError               6  could not reach the server (nothing was applied)
     ├── UnknownOutcomeError          7  the request may have been applied; re-run the same command
     ├── SignatureError               8  a 2xx response failed verification
+    ├── AuditRejectedError           9  --wait saw the plan's audit end in AUDIT_REJECTED
+    ├── WaitTimeoutError            10  --wait gave up before the plan settled
+    ├── ChecksFailed               3/4  a report found problems (doctor 3, lint 4); the report is on stdout
+    ├── BatchIncomplete             11  a batch ended with plans not created (failed, unknown, invalid)
     └── Interrupted                  130
 """
 
@@ -31,6 +35,9 @@ class ExitCode(IntEnum):
     SERVER_ERROR = 6
     UNKNOWN_OUTCOME = 7
     BAD_SIGNATURE = 8
+    AUDIT_REJECTED = 9
+    WAIT_TIMEOUT = 10
+    BATCH_INCOMPLETE = 11
     INTERRUPTED = 130
 
 
@@ -173,6 +180,38 @@ class SignatureError(WxplanError):
         if self.request_id:
             out["request_id"] = self.request_id
         return out
+
+
+class AuditRejectedError(WxplanError):
+    """The plan's audit ended in ``AUDIT_REJECTED`` (seen by ``--wait``)."""
+
+    exit_code = ExitCode.AUDIT_REJECTED
+
+
+class WaitTimeoutError(WxplanError):
+    """``--wait`` gave up; ``plan`` is the last state seen."""
+
+    exit_code = ExitCode.WAIT_TIMEOUT
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 plan: dict[str, Any] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.plan = plan or {}
+
+
+class ChecksFailed(WxplanError):
+    """A report (``doctor``, ``lint``) found problems; the report itself went to stdout."""
+
+    def __init__(self, message: str, *, exit_code: ExitCode, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.exit_code = exit_code
+
+
+class BatchIncomplete(WxplanError):
+    """A batch finished, but some of its plans were not created (failed, unknown or skipped as
+    invalid); the ledger knows which, and re-running the same command retries them."""
+
+    exit_code = ExitCode.BATCH_INCOMPLETE
 
 
 class Interrupted(WxplanError):

@@ -149,3 +149,85 @@ def _api_details(console: Console, err: ApiError) -> None:
 def warn(console: Console, message: str) -> None:
     """A warning line on stderr."""
     console.print(f"[yellow]warning:[/] {escape(message)}")
+
+
+# -- lists, changes and reports (list, update, config show, certs download) ---------------------------
+
+#: ``wxplan list -o csv`` columns: the official plan fields plus audit_state, in a fixed order
+PLAN_CSV_COLUMNS = ("plan_id", "plan_name", "plan_state", "audit_state", "brand_id", "product_coupon_id",
+                    "stock_id", "stock_bundle_id", "usage_mode", "total_count", "user_limit",
+                    "daily_limit", "delivery_start_time", "delivery_end_time", "recommend_word")
+
+
+def plans_csv(plans: Iterable[dict[str, Any]]) -> str:
+    """RFC 4180 CSV with a header row; absent members are empty cells."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(PLAN_CSV_COLUMNS)
+    for plan in plans:
+        writer.writerow(["" if plan.get(c) is None else _scalar(plan[c]) for c in PLAN_CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def plan_list_table(plans: list[dict[str, Any]], title: str) -> Table:
+    """One row per plan, states with their Chinese labels; Beijing times shortened (``-o json`` has all)."""
+    table = Table(title=title)
+    table.add_column("plan_id", no_wrap=True)  # ids stay whole for copy and paste
+    for col in ("名称 plan_name", "状态 plan_state", "审核 audit_state", "总库存 total", "开始 start",
+                "结束 end"):
+        table.add_column(col, overflow="fold")
+    for p in plans:
+        audit = p.get("audit_state")
+        table.add_row(str(p.get("plan_id", "")), str(p.get("plan_name", "")),
+                      state_text(str(p.get("plan_state", ""))),
+                      state_text(str(audit)) if audit is not None else Text(""),
+                      _scalar(p.get("total_count", "")), short_time(p.get("delivery_start_time")),
+                      short_time(p.get("delivery_end_time")))
+    return table
+
+
+def short_time(value: object) -> str:
+    """``2027-01-01T00:00:00+08:00`` as ``2027-01-01 00:00`` (other offsets and seconds kept)."""
+    text = "" if value is None else str(value)
+    if len(text) == 25 and text.endswith(":00+08:00") and text[10] == "T":
+        return f"{text[:10]} {text[11:16]}"
+    return text
+
+
+def change_table(rows: Iterable[tuple[str, object, object]], title: str | None = None) -> Table:
+    """Before/after of an update: 中文 label | field | current | new (``-`` for unset)."""
+    table = Table(title=title, header_style="bold")
+    table.add_column("字段", overflow="fold")
+    for col in ("field", "当前 before", "更新后 after"):
+        table.add_column(col, no_wrap=True)
+    for name, before, after in rows:
+        table.add_row(PLAN_RESPONSE_LABELS.get(name, ""), name,
+                      "-" if before is None else _scalar(before), Text(_scalar(after), style="bold"))
+    return table
+
+
+def rows_table(columns: Iterable[str], rows: Iterable[Iterable[object]], title: str | None = None) -> Table:
+    """A plain table of text cells (``None`` shown as ``-``)."""
+    table = Table(title=title, header_style="bold")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*("-" if cell is None else _scalar(cell) for cell in row))
+    return table
+
+
+def render_record(console: Console, data: dict[str, Any], fmt: str, *, labels: dict[str, str],
+                  title: str | None = None, id_key: str | None = None) -> None:
+    """One non-plan record (``notify-url set``) as a 字段 | field | value table, JSON, YAML or its id."""
+    if fmt == "json":
+        print_data(console, to_json(data))
+    elif fmt == "yaml":
+        print_data(console, to_yaml(data))
+    elif fmt == "id":
+        print_data(console, str(data.get(id_key or next(iter(data)), "")))
+    else:
+        rows = [(labels.get(k, ""), k, v) for k, v in data.items()]
+        console.print(rows_table(("字段", "field", "值 value"), rows, title=title))

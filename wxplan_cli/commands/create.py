@@ -1,5 +1,12 @@
-"""``wxplan create``: build a plan from flags and/or a file, validate it, send it, render the result."""
+"""``wxplan create``: build a plan from flags and/or a file, validate it, send it, render the result.
 
+With many plans (a list, several documents, CSV, JSON Lines, several ``--from``) it runs a batch:
+:func:`wxplan_cli.batch.run_batch` does the work, this module only gathers the options.
+"""
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -8,7 +15,6 @@ from wxplan_cli.commands.common import (
     ConfigOpt,
     DebugOpt,
     OutputFormat,
-    OutputOpt,
     ProfileOpt,
     QuietOpt,
     Run,
@@ -16,12 +22,58 @@ from wxplan_cli.commands.common import (
 )
 from wxplan_cli.plan_fields import FIELD_BY_NAME
 
-HELP = """Create a delivery plan (创建投放计划).
+HELP = """Create a delivery plan (创建投放计划), or many at once.
 
 Values come from --from FILE (YAML or JSON, `-` for stdin) and from the field flags, which win.
 Everything is validated before anything is sent. Without --out-request-no, one is derived from the
 plan's content, so running the same command again never creates a second plan.
+
+Batch: when the input holds many plans (a YAML list or several documents, {defaults:, plans:},
+a JSON array, CSV, JSON Lines, or several --from), every plan is validated first, then they are sent
+concurrently (--concurrency, --rate), recorded in a ledger; re-running the same command resumes:
+created plans are skipped, failed and unknown ones are sent again with the same out_request_no.
+In a batch a plan's own values win over the field flags, which win over the file's defaults:.
 """
+
+
+class CreateOutput(str, Enum):
+    """``-o`` for create: one plan's formats, plus ``jsonl`` events for a batch."""
+
+    table = "table"
+    json = "json"
+    yaml = "yaml"
+    id = "id"
+    jsonl = "jsonl"
+
+
+class InputFormat(str, Enum):
+    """``--format`` of the --from inputs."""
+
+    auto = "auto"
+    yaml = "yaml"
+    json = "json"
+    csv = "csv"
+    jsonl = "jsonl"
+
+
+@dataclass
+class BatchOptions:
+    """The options that only a batch uses (any of them makes even a one-plan file a batch)."""
+
+    concurrency: int | None = None
+    rate: float | None = None
+    ledger: Path | None = None
+    report: Path | None = None
+    skip_invalid: bool = False
+    jsonl: bool = False
+
+    def given(self) -> bool:
+        """Whether any batch option was given."""
+        return (self.jsonl or self.skip_invalid
+                or any(v is not None for v in (self.concurrency, self.rate, self.ledger, self.report)))
+
+
+_BATCH = "Batch (many plans)"
 
 
 def _h(name: str) -> str:
@@ -36,8 +88,9 @@ def _opt(name: str, *decls: str) -> Any:
 
 def create(
     ctx: typer.Context,
-    from_file: Annotated[str | None, typer.Option(
-        "--from", "-f", help="plan file, YAML or JSON; `-` reads stdin", show_default=False)] = None,
+    from_file: Annotated[list[str] | None, typer.Option(
+        "--from", "-f", help="plan file: YAML or JSON (one plan or many), CSV or JSON Lines; `-` reads "
+                             "stdin; repeat for several files", show_default=False)] = None,
     out_request_no: Annotated[str | None, _opt("out_request_no")] = None,
     brand_id: Annotated[str | None, _opt("brand_id")] = None,
     product_coupon_id: Annotated[str | None, _opt("product_coupon_id")] = None,
@@ -59,14 +112,36 @@ def create(
     skeleton: Annotated[bool, typer.Option(
         "--skeleton", help="print a commented plan template (pre-filled with any field flags) "
                            "and exit")] = False,
-    output: OutputOpt = OutputFormat.table,
+    input_format: Annotated[InputFormat, typer.Option(
+        "--format", help="format of the --from inputs (auto: by extension, then by content)",
+        case_sensitive=False, rich_help_panel=_BATCH)] = InputFormat.auto,
+    concurrency: Annotated[int | None, typer.Option(
+        "--concurrency", "-j", min=1, max=64, help="requests in flight at once [default: 4]",
+        show_default=False, rich_help_panel=_BATCH)] = None,
+    rate: Annotated[float | None, typer.Option(
+        "--rate", min=0.0, help="at most this many requests per second, all workers together; 0 = no "
+                                "limit [default: the profile's rate, else no limit]",
+        show_default=False, rich_help_panel=_BATCH)] = None,
+    ledger: Annotated[Path | None, typer.Option(
+        "--ledger", help="ledger file (SQLite) recording every plan's outcome [default: one per input and "
+                         "profile in the state dir]", show_default=False, rich_help_panel=_BATCH)] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="write one row per input plan to FILE (.csv or .json)", show_default=False,
+        rich_help_panel=_BATCH)] = None,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="send the valid plans even if some are not valid (they are reported)",
+        rich_help_panel=_BATCH)] = False,
+    output: Annotated[CreateOutput, typer.Option(
+        "--output", "-o", help="table for people; json, yaml or id for scripts; jsonl: one event per "
+                               "plan of a batch", case_sensitive=False)] = CreateOutput.table,
     quiet: QuietOpt = False,
     config: ConfigOpt = None,
     profile: ProfileOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Create a delivery plan (创建投放计划)."""
-    run = make_run(ctx, config=config, profile=profile, output=output, quiet=quiet, debug=debug)
+    single_output = OutputFormat.json if output is CreateOutput.jsonl else OutputFormat(output.value)
+    run = make_run(ctx, config=config, profile=profile, output=single_output, quiet=quiet, debug=debug)
     flags = {"out_request_no": out_request_no, "brand_id": brand_id,
              "product_coupon_id": product_coupon_id, "stock_id": stock_id, "plan_name": plan_name,
              "total_count": total_count, "user_limit": user_limit, "daily_limit": daily_limit,
@@ -79,16 +154,42 @@ def create(
 
         run.out.file.write(make_skeleton(flags))
         return
-    do_create(run, from_file, flags, dry_run=dry_run)
+    options = BatchOptions(concurrency, rate, ledger, report, skip_invalid, output is CreateOutput.jsonl)
+    dispatch(run, from_file or [], input_format.value, flags, options, dry_run=dry_run,
+             output=output.value)
 
 
-def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run: bool) -> None:
-    """Resolve the profile, build and validate the plan, then preview or send it."""
-    from wxplan_cli.plan import build_plan, load_plan_source
+def dispatch(run: Run, from_files: list[str], fmt: str, flags: dict[str, Any], options: BatchOptions, *,
+             dry_run: bool, output: str) -> None:
+    """One plan (today's create, unchanged), or a batch when the input holds many plans or a batch
+    option was given."""
+    from wxplan_cli.errors import UsageError
+
+    if not from_files:
+        if options.given() or fmt != "auto":
+            raise UsageError("batch options need --from FILE", hint="see wxplan create --help")
+        return do_create(run, None, flags, dry_run=dry_run)
+    if from_files.count("-") > 1:
+        raise UsageError("stdin (`--from -`) can be read once")
+    from wxplan_cli.planstream import detect
+
+    inputs = [detect(path, fmt) for path in from_files]
+    if len(inputs) == 1 and inputs[0].shape == "one" and not options.given():
+        return do_create(run, from_files[0], flags, dry_run=dry_run, data=inputs[0].data)
+    do_batch(run, inputs, flags, options, fmt=fmt, dry_run=dry_run, output=output)
+
+
+def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run: bool,
+              data: bytes | None = None) -> None:
+    """Resolve the profile, build and validate the plan, then preview or send it (``data``: stdin,
+    already read)."""
+    from wxplan_cli.plan import build_plan, load_plan_bytes, load_plan_source
 
     profile = run.profile()
     source = None
-    if from_file is not None:
+    if from_file == "-" and data is not None:
+        source = load_plan_bytes(data, "<stdin>")
+    elif from_file is not None:
         source = load_plan_source(from_file)
     defaults = {"brand_id": profile.get("brand_id")} if profile.get("brand_id") else {}
     plan = build_plan(source, flags, defaults, mchid=str(profile.require("mchid")))
@@ -100,6 +201,76 @@ def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run
             return
         result = client.create_plan(plan.body())
     _render(run, result, plan.out_request_no, plan.out_request_no_derived)
+
+
+def do_batch(run: Run, inputs: list[Any], flags: dict[str, Any], options: BatchOptions, *, fmt: str,
+             dry_run: bool, output: str) -> None:
+    """Run a batch (:func:`wxplan_cli.batch.run_batch`) and show how it went."""
+    from wxplan_cli.batch import BatchRequest, run_batch
+    from wxplan_cli.batchplans import Layering
+    from wxplan_cli.batchreport import check_report_path
+    from wxplan_cli.batchview import BatchView
+    from wxplan_cli.errors import UsageError
+
+    if "out_request_no" in flags:
+        raise UsageError("--out-request-no names one plan; in a batch each plan needs its own",
+                         hint="put out_request_no in the file, or leave it out to derive one per plan")
+    if options.report is not None:
+        check_report_path(options.report)
+    profile = run.profile()
+    mchid = str(profile.require("mchid"))
+    brand = profile.get("brand_id")
+    ledger = options.ledger or _default_ledger(profile, mchid, inputs)
+    rate = options.rate if options.rate is not None else profile.get("rate")
+    request = BatchRequest(
+        inputs, Layering(mchid, flags, {"brand_id": brand} if brand else {}), profile, ledger,
+        resume_command(run, inputs, fmt, flags, options, ledger, output), options.concurrency or 4,
+        rate or None, options.skip_invalid, dry_run, options.report, run.warn,
+        run.log if run.opts.debug else None)
+    view = BatchView(run.out, run.err, output=output, progress=True, quiet=run.quiet)
+    summary = run_batch(request, view)
+    view.finish(summary)
+    error = summary.error()
+    if error is not None:
+        raise error
+
+
+def _default_ledger(profile: Any, mchid: str, inputs: list[Any]) -> Path:
+    import os
+
+    from wxplan_cli import paths
+    from wxplan_cli.ledger import default_path
+
+    names = ["-" if i.path == "-" else os.path.abspath(i.path) for i in inputs]
+    key = [profile.name, str(profile.config_file or ""), mchid, str(profile.get("base_url")), *names]
+    return default_path(paths.state_dir(), key)
+
+
+def resume_command(run: Run, inputs: list[Any], fmt: str, flags: dict[str, Any], options: BatchOptions,
+                   ledger: Path, output: str) -> str:
+    """The command that re-runs this batch (and so resumes it), as a shell line."""
+    import shlex
+
+    parts = ["wxplan", "create"]
+    for inp in inputs:
+        parts += ["--from", inp.path]
+    parts += ["--format", fmt] if fmt != "auto" else []
+    for name, value in flags.items():
+        spec = FIELD_BY_NAME[name]
+        if isinstance(value, bool):
+            parts.append(spec.flags[0] if value else spec.flags[-1])
+        else:
+            parts += [spec.flags[0], str(value)]
+    parts += ["--config", run.opts.config] if run.opts.config else []
+    parts += ["--profile", run.opts.profile] if run.opts.profile else []
+    parts += ["--ledger", str(ledger)]
+    parts += ["--concurrency", str(options.concurrency)] if options.concurrency else []
+    parts += ["--rate", f"{options.rate:g}"] if options.rate is not None else []
+    parts += ["--skip-invalid"] if options.skip_invalid else []
+    parts += ["--report", str(options.report)] if options.report else []
+    parts += ["-o", output] if output != "table" else []
+    line = shlex.join(parts)
+    return line + "   (with the same input on stdin)" if any(i.path == "-" for i in inputs) else line
 
 
 def _render(run: Run, result: dict[str, Any], out_request_no: str, derived: bool) -> None:
