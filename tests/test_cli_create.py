@@ -183,7 +183,9 @@ def test_wrong_merchant_key_is_refused_by_the_sandbox(cli, served: Served, tmp_p
                           served.url)
     res = cli("create", "--from", str(SAMPLE), "--config", str(config))
     assert res.exit_code == ExitCode.API_REJECTED
-    assert "SIGN_ERROR" in res.stderr and "private key" in res.stderr
+    assert "SIGN_ERROR" in res.stderr
+    # the sandbox's sign_information matches what was signed, so the key must be wrong:
+    assert "key is the problem: private_key does not match serial_no" in res.stderr
 
 
 def test_group_readable_key_warns(cli, served: Served, tmp_path: Path) -> None:
@@ -244,3 +246,57 @@ def test_builtin_sandbox_profile_in_an_empty_home(cli, isolated_env: Path) -> No
     assert missing.exit_code == ExitCode.API_REJECTED and "not found" in missing.stderr
     assert cli("sandbox", "reset", "--yes").exit_code == 0
     assert cli("list", "--profile", "sandbox", "--brand-id", "40016", "-o", "id").stdout == ""
+
+
+def _corrupt_create_replies(served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make only the create's reply carry a bad signature (the plan is still committed)."""
+    real = served.sandbox.handle
+
+    def handle(method, target, headers, body):
+        response = real(method, target, headers, body)
+        if method == "POST" and target.endswith("/delivery-plans"):
+            response.headers["Wechatpay-Signature"] = "A" * 344
+        return response
+
+    monkeypatch.setattr(served.sandbox, "handle", handle)
+
+
+def test_bad_reply_signature_looks_the_plan_up(cli, served: Served, monkeypatch) -> None:
+    _corrupt_create_replies(served, monkeypatch)
+    res = cli(*args_for(served, "create", "--from", str(SAMPLE)))
+    assert res.exit_code == ExitCode.BAD_SIGNATURE
+    (plan,) = plans_in(cli, served)
+    assert f"the brand now has the plan {plan['plan_id']}" in res.stderr
+    monkeypatch.undo()
+    again = cli(*args_for(served, "create", "--from", str(SAMPLE), "-o", "id"))
+    assert again.stdout.strip() == plan["plan_id"] and len(plans_in(cli, served)) == 1
+
+
+def test_bad_signatures_everywhere_say_the_lookup_failed(cli, serve_sandbox) -> None:
+    box = serve_sandbox(rate_bad_signature=1.0)
+    res = cli(*args_for(box, "create", "--from", str(SAMPLE)))
+    assert res.exit_code == ExitCode.BAD_SIGNATURE
+    assert "Looking the plan up failed too" in res.stderr and "wxplan list" in res.stderr
+
+
+def test_wait_follows_the_new_plan_until_the_audit_settles(cli, served: Served) -> None:
+    res = cli(*args_for(served, "create", "--from", str(SAMPLE), "--wait", "--timeout", "20",
+                        "-o", "json"))
+    assert res.exit_code == 0, res.stderr
+    plan = json.loads(res.stdout)
+    assert plan["plan_state"] == "PLAN_DELIVERING" and plan["audit_state"] == "AUDIT_PASSED"
+    assert "out_request_no: asdf-1234-40016" in res.stderr
+
+
+def test_wait_reports_a_rejected_audit(cli, served: Served) -> None:
+    res = cli(*args_for(served, "create", "--from", str(SAMPLE), "--plan-name", "REJECT测试",
+                        "--wait", "--timeout", "20", "-o", "json"))
+    assert res.exit_code == 9, res.stderr
+    assert json.loads(res.stdout)["audit_state"] == "AUDIT_REJECTED"
+
+
+def test_wait_is_for_one_plan(cli, served: Served, tmp_path: Path) -> None:
+    many = tmp_path / "many.jsonl"
+    many.write_text('{"brand_id": "1"}\n{"brand_id": "2"}\n')
+    res = cli(*args_for(served, "create", "--from", str(many), "--wait"))
+    assert res.exit_code == ExitCode.USAGE and "--wait follows one plan" in res.stderr

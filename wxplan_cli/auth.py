@@ -29,6 +29,9 @@ class _NoValidation:
 
 UNVERIFIED_RESPONSES: Validator = _NoValidation()
 
+#: request extension holding the message that was signed (no secret: method, URL, time, nonce, body)
+SIGNED_MESSAGE = "wxplan.signed_message"
+
 
 class WechatPayAuth(httpx.Auth):
     """Signs each request (method, raw path+query, raw body) and validates each 2xx response."""
@@ -43,8 +46,9 @@ class WechatPayAuth(httpx.Auth):
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Sign what goes on the wire; check what comes back."""
         path_qs = request.url.raw_path.decode("ascii")
-        request.headers["Authorization"] = self.signer.authorization(
-            request.method, path_qs, request.content)
+        header, message = self.signer.sign_request(request.method, path_qs, request.content)
+        request.headers["Authorization"] = header
+        request.extensions[SIGNED_MESSAGE] = message
         response = yield request
         if 200 <= response.status_code < 300:
             self.validator.validate(response.headers, response.content)

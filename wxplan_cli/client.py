@@ -307,4 +307,18 @@ def api_error(response: httpx.Response) -> ApiError:
         request_id=response.headers.get("Request-ID"))
     hint = _HINTS.get(info.status) or ("WeChat Pay had a problem: run the same command again later"
                                        if info.status >= 500 else None)
+    if info.status == 401:
+        hint = f"the signature was refused: {_sign_error_cause(response, info)}"
     return ApiError(info, hint=hint)
+
+
+def _sign_error_cause(response: httpx.Response, info: ApiErrorInfo) -> str:
+    from wxplan_cli.auth import SIGNED_MESSAGE
+    from wxplan_cli.diagnose import explain_sign_error
+
+    try:
+        signed = response.request.extensions.get(SIGNED_MESSAGE)
+    except RuntimeError:  # a response built without its request
+        signed = None
+    return explain_sign_error(info.detail, signed if isinstance(signed, bytes) else None,
+                              response.headers.get("Date"), time.time())

@@ -115,11 +115,16 @@ class RequestSigner:
 
     def authorization(self, method: str, path_qs: str, body: bytes) -> str:
         """Sign ``method``, the raw ``path_qs`` and the exact ``body`` bytes that will be sent."""
+        return self.sign_request(method, path_qs, body)[0]
+
+    def sign_request(self, method: str, path_qs: str, body: bytes) -> tuple[str, bytes]:
+        """The ``Authorization`` value and the exact message it signs (kept to explain a 401)."""
         timestamp = str(int(self.clock()))
         nonce = self.nonce_source()
         message = request_message(method, path_qs, timestamp, nonce, body)
-        return format_authorization(self.mchid, nonce, timestamp, self.serial_no,
-                                    sign(self.private_key, message))
+        header = format_authorization(self.mchid, nonce, timestamp, self.serial_no,
+                                      sign(self.private_key, message))
+        return header, message
 
 
 class VerificationKeys(Mapping[str, RSAPublicKey]):

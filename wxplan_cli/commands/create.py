@@ -20,6 +20,7 @@ from wxplan_cli.commands.common import (
     Run,
     make_run,
 )
+from wxplan_cli.commands.interact import TimeoutOpt, WaitOpt
 from wxplan_cli.plan_fields import FIELD_BY_NAME
 
 HELP = """Create a delivery plan (创建投放计划), or many at once.
@@ -134,6 +135,8 @@ def create(
     output: Annotated[CreateOutput, typer.Option(
         "--output", "-o", help="table for people; json, yaml or id for scripts; jsonl: one event per "
                                "plan of a batch", case_sensitive=False)] = CreateOutput.table,
+    wait: WaitOpt = False,
+    timeout: TimeoutOpt = 120.0,
     quiet: QuietOpt = False,
     config: ConfigOpt = None,
     profile: ProfileOpt = None,
@@ -156,33 +159,36 @@ def create(
         return
     options = BatchOptions(concurrency, rate, ledger, report, skip_invalid, output is CreateOutput.jsonl)
     dispatch(run, from_file or [], input_format.value, flags, options, dry_run=dry_run,
-             output=output.value)
+             output=output.value, wait=timeout if wait else None)
 
 
 def dispatch(run: Run, from_files: list[str], fmt: str, flags: dict[str, Any], options: BatchOptions, *,
-             dry_run: bool, output: str) -> None:
+             dry_run: bool, output: str, wait: float | None = None) -> None:
     """One plan (today's create, unchanged), or a batch when the input holds many plans or a batch
-    option was given."""
+    option was given. ``wait``: the ``--wait`` timeout, one plan only."""
     from wxplan_cli.errors import UsageError
 
     if not from_files:
         if options.given() or fmt != "auto":
             raise UsageError("batch options need --from FILE", hint="see wxplan create --help")
-        return do_create(run, None, flags, dry_run=dry_run)
+        return do_create(run, None, flags, dry_run=dry_run, wait=wait)
     if from_files.count("-") > 1:
         raise UsageError("stdin (`--from -`) can be read once")
     from wxplan_cli.planstream import detect
 
     inputs = [detect(path, fmt) for path in from_files]
     if len(inputs) == 1 and inputs[0].shape == "one" and not options.given():
-        return do_create(run, from_files[0], flags, dry_run=dry_run, data=inputs[0].data)
+        return do_create(run, from_files[0], flags, dry_run=dry_run, data=inputs[0].data, wait=wait)
+    if wait is not None:
+        raise UsageError("--wait follows one plan; a batch creates many",
+                         hint="after the batch, use wxplan show PLAN_ID --wait, or wxplan list")
     do_batch(run, inputs, flags, options, fmt=fmt, dry_run=dry_run, output=output)
 
 
 def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run: bool,
-              data: bytes | None = None) -> None:
+              data: bytes | None = None, wait: float | None = None) -> None:
     """Resolve the profile, build and validate the plan, then preview or send it (``data``: stdin,
-    already read)."""
+    already read; ``wait``: follow the new plan until it settles, at most that many seconds)."""
     from wxplan_cli.plan import build_plan, load_plan_bytes, load_plan_source
 
     profile = run.profile()
@@ -199,8 +205,38 @@ def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run
 
             print_preview(run, client.preview_create(plan.body()))
             return
-        result = client.create_plan(plan.body())
+        result = send_create(client, plan.body(), plan.payload())
+        if wait is not None:
+            from wxplan_cli.commands.plans import settle_and_render
+
+            _note_request_no(run, plan.out_request_no, plan.out_request_no_derived)
+            settle_and_render(run, client, str(plan.payload()["brand_id"]), str(result["plan_id"]), wait)
+            return
     _render(run, result, plan.out_request_no, plan.out_request_no_derived)
+
+
+def send_create(client: Any, body: bytes, payload: dict[str, Any]) -> dict[str, Any]:
+    """Create; when the reply's signature fails, look the plan up before anyone re-sends anything."""
+    from wxplan_cli.errors import SignatureError, WxplanError
+    from wxplan_cli.reconcile import find_created
+
+    try:
+        return client.create_plan(body)  # type: ignore[no-any-return]
+    except SignatureError as err:
+        try:
+            found = find_created(client, payload)
+        except WxplanError as lookup:
+            err.hint = (f"{err.hint or ''} Looking the plan up failed too ({lookup.message}): "
+                        "check with wxplan list before creating it again.").strip()
+            raise err from None
+        if found:
+            plans = ", ".join(f"{p.get('plan_id')} ({p.get('plan_state')})" for p in found)
+            err.hint = (f"the create did take effect: the brand now has the plan {plans}. "
+                        "Re-running the same command returns it without creating another.")
+        else:
+            err.hint = ("no plan matching it exists (checked with the list endpoint): re-running the "
+                        "same command is safe, it reuses the same out_request_no.")
+        raise err from None
 
 
 def do_batch(run: Run, inputs: list[Any], flags: dict[str, Any], options: BatchOptions, *, fmt: str,
@@ -276,7 +312,7 @@ def resume_command(run: Run, inputs: list[Any], fmt: str, flags: dict[str, Any],
 def _render(run: Run, result: dict[str, Any], out_request_no: str, derived: bool) -> None:
     from wxplan_cli.render import render_plan
 
-    how = "derived from the plan's content" if derived else "given"
+    how = _how(derived)
     if run.quiet:
         return
     if run.output is OutputFormat.table:
@@ -285,4 +321,12 @@ def _render(run: Run, result: dict[str, Any], out_request_no: str, derived: bool
         run.note("Re-running the same command returns this plan; it does not create another.")
         return
     render_plan(run.out, result, run.output)
-    run.note(f"out_request_no: {out_request_no} ({how})")
+    _note_request_no(run, out_request_no, derived)
+
+
+def _how(derived: bool) -> str:
+    return "derived from the plan's content" if derived else "given"
+
+
+def _note_request_no(run: Run, out_request_no: str, derived: bool) -> None:
+    run.note(f"out_request_no: {out_request_no} ({_how(derived)})")
