@@ -13,6 +13,7 @@ from typer.core import TyperGroup
 
 from wxplan_cli import __version__
 from wxplan_cli.commands.common import GlobalOptions
+from wxplan_cli.commands.completion import complete_profile
 from wxplan_cli.errors import ExitCode, Interrupted, WxplanError
 
 
@@ -69,14 +70,17 @@ def root(
     config: Annotated[str | None, typer.Option("--config", help="config file (default: WXPLAN_CONFIG, "
                                                "then the user config dir)", show_default=False)] = None,
     profile: Annotated[str | None, typer.Option("--profile", "-p", help="profile name (default: "
-                                                "WXPLAN_PROFILE, then the file's default_profile)")] = None,
+                                                "WXPLAN_PROFILE, then the file's default_profile)",
+                                                autocompletion=complete_profile)] = None,
     debug: Annotated[bool, typer.Option("--debug", "-v", help="log requests and responses "
                                         "(secrets redacted) to stderr")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="refuse private key files readable by "
+                                         "group or others (instead of warning)")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="print the version and exit")] = False,
 ) -> None:
     """Create and manage WeChat Pay delivery plans (投放计划)."""
-    ctx.obj = GlobalOptions(config=config, profile=profile, debug=debug)
+    ctx.obj = GlobalOptions(config=config, profile=profile, debug=debug, strict=strict)
 
 
 def _register() -> None:
@@ -117,8 +121,13 @@ def main(argv: list[str] | None = None) -> None:
         sys.stderr.write("interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))
     except Exception as exc:  # noqa: BLE001 - the boundary of last resort
+        import traceback
+
         from wxplan_cli.redact import redact_text
 
+        args = sys.argv[1:] if argv is None else argv
+        if "--debug" in args or "-v" in args:  # frames only, never local variables
+            sys.stderr.write(redact_text(traceback.format_exc()))
         sys.stderr.write(redact_text(f"internal error: {type(exc).__name__}: {exc}\n"
                                      "please report it with the command you ran (use --debug)\n"))
         sys.exit(int(ExitCode.FAILURE))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from wxplan_cli import paths
 from wxplan_cli.errors import ConfigError
+from wxplan_cli.fileperm import group_or_world_readable
 
 if TYPE_CHECKING:
     from wxplan_cli.yamlsrc import Sourced
@@ -56,6 +57,7 @@ PROFILE_KEYS: dict[str, KeySpec] = {
                              "(default: no limit; --rate overrides)"),
     "brand_id": KeySpec("str", "default brand_id for plans (品牌ID)"),
     "sandbox": KeySpec("bool", "use the built-in sandbox in-process", False),
+    "strict": KeySpec("bool", "refuse private key files readable by group or others (--strict)", False),
 }
 
 
@@ -74,6 +76,7 @@ class Profile:
     name: str
     config_file: Path | None
     settings: dict[str, Setting] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def get(self, key: str) -> Any:
         """The value of ``key`` (``None`` when unset and without default)."""
@@ -110,6 +113,9 @@ def load_profile(config_flag: str | None = None, profile_flag: str | None = None
     if name not in profiles and name != BUILTIN_SANDBOX:
         raise _unknown_profile(name, name_source, raw)
     profile = Profile(name, Path(raw.filename) if raw else None)
+    if raw and group_or_world_readable(raw.filename):
+        profile.warnings.append(f"config file {raw.filename} is readable by group or others; "
+                                f"run: chmod 600 {raw.filename}")
     for key, spec in PROFILE_KEYS.items():
         if spec.default is not None:
             profile.settings[key] = Setting(spec.default, "default")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +75,6 @@ def _check_rsa(key: object, path: Path) -> RSAPrivateKey:
         raise ConfigError(f"private key {path} is RSA {key.key_size}-bit, not {KEY_BITS}-bit",
                           hint="WeChat Pay merchant API keys are RSA 2048-bit")
     return key
-
-
-def group_or_world_readable(path: str | Path) -> bool:
-    """True when ``path`` can be read by its group or by others (a private key should be 0600)."""
-    try:
-        mode = Path(path).stat().st_mode
-    except OSError:
-        return False
-    return bool(mode & (stat.S_IRGRP | stat.S_IROTH))
 
 
 def serial_hex(cert: x509.Certificate) -> str:

@@ -106,7 +106,7 @@ def _private_key(profile: Profile) -> tuple[RSAPrivateKey | None, list[Check]]:
 
 
 def _permissions(profile: Profile) -> Iterator[Check]:
-    from wxplan_cli.credentials import group_or_world_readable
+    from wxplan_cli.fileperm import group_or_world_readable
 
     for setting in ("private_key", "apiv3_key_file"):
         path = profile.get(setting)

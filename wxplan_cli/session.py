@@ -15,13 +15,13 @@ from wxplan_cli.auth import WechatPayAuth
 from wxplan_cli.client import PartnerClient, RetryPolicy
 from wxplan_cli.config import Profile
 from wxplan_cli.credentials import (
-    group_or_world_readable,
     load_certificate,
     load_private_key,
     same_serial,
     verification_keys,
 )
 from wxplan_cli.errors import ConfigError
+from wxplan_cli.fileperm import group_or_world_readable
 from wxplan_cli.signing import RequestSigner, ResponseValidator, VerificationKeys
 
 Warn = Callable[[str], None]
@@ -55,6 +55,9 @@ def load_credentials(profile: Profile, warn: Warn) -> Credentials:
     with _named(profile, "private_key"):
         private_key = load_private_key(key_path)
     if group_or_world_readable(key_path):
+        if profile.get("strict"):
+            raise ConfigError(f"private key {key_path} is readable by group or others (refused: "
+                              f"strict from {profile.source('strict')})", hint=f"chmod 600 {key_path}")
         warn(f"private key {key_path} is readable by group or others; run: chmod 600 {key_path}")
     with _named(profile, "serial_no", "merchant_cert"):
         serial = _merchant_serial(profile, warn)

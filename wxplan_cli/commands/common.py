@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from wxplan_cli.commands.completion import complete_profile
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -27,6 +29,7 @@ class GlobalOptions:
     profile: str | None = None
     debug: bool = False
     json_errors: bool = False
+    strict: bool = False
 
 
 class OutputFormat(str, Enum):
@@ -41,7 +44,8 @@ class OutputFormat(str, Enum):
 ConfigOpt = Annotated[str | None, typer.Option(
     "--config", help="config file (overrides WXPLAN_CONFIG)", show_default=False)]
 ProfileOpt = Annotated[str | None, typer.Option(
-    "--profile", "-p", help="profile name; `sandbox` is the built-in sandbox", show_default=False)]
+    "--profile", "-p", help="profile name; `sandbox` is the built-in sandbox", show_default=False,
+    autocompletion=complete_profile)]
 OutputOpt = Annotated[OutputFormat, typer.Option(
     "--output", "-o", help="table for people; json, yaml or id for scripts", case_sensitive=False)]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print nothing on success")]
@@ -89,9 +93,14 @@ class Run:
 
     def profile(self) -> Profile:
         """The resolved profile."""
-        from wxplan_cli.config import load_profile
+        from wxplan_cli.config import Setting, load_profile
 
-        return load_profile(self.opts.config, self.opts.profile)
+        profile = load_profile(self.opts.config, self.opts.profile)
+        if self.opts.strict:
+            profile.settings["strict"] = Setting(True, "flag --strict")
+        for message in profile.warnings:
+            self.warn(message)
+        return profile
 
     def client(self, profile: Profile) -> PartnerClient:
         """A signed client for ``profile``."""

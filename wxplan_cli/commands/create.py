@@ -20,6 +20,7 @@ from wxplan_cli.commands.common import (
     Run,
     make_run,
 )
+from wxplan_cli.commands.completion import complete_usage_mode
 from wxplan_cli.commands.interact import TimeoutOpt, WaitOpt
 from wxplan_cli.plan_fields import FIELD_BY_NAME
 
@@ -82,9 +83,9 @@ def _h(name: str) -> str:
     return f"{f.label} · {f.help}"
 
 
-def _opt(name: str, *decls: str) -> Any:
+def _opt(name: str, *decls: str, **extra: Any) -> Any:
     return typer.Option(*(decls or FIELD_BY_NAME[name].flags), help=_h(name), show_default=False,
-                        rich_help_panel="Plan fields 计划字段")
+                        rich_help_panel="Plan fields 计划字段", **extra)
 
 
 def create(
@@ -105,7 +106,8 @@ def create(
     recommend_word: Annotated[str | None, _opt("recommend_word")] = None,
     reuse_coupon_config: Annotated[bool | None, _opt(
         "reuse_coupon_config", FIELD_BY_NAME["reuse_coupon_config"].flag)] = None,
-    usage_mode: Annotated[str | None, _opt("usage_mode")] = None,
+    usage_mode: Annotated[str | None, _opt("usage_mode", *FIELD_BY_NAME["usage_mode"].flags,
+                                           autocompletion=complete_usage_mode)] = None,
     stock_bundle_id: Annotated[str | None, _opt("stock_bundle_id")] = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="validate and print the exact signed request (signature redacted); "
