@@ -49,6 +49,7 @@ def write_config(path: Path, prof: dict[str, Any], url: str, **extra: Any) -> Pa
              "  certs:", *common, "    platform_certs:",
              *[f"      - {p}" for p in prof["platform_certs"]]]
     path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)  # as a user should keep it (a looser file gets a warning on stderr)
     return path
 
 
