@@ -206,12 +206,12 @@ def bootstrap_client(profile: Profile, *, warn: Warn,
     from wxplan_cli.auth import UNVERIFIED_RESPONSES, WechatPayAuth
     from wxplan_cli.client import PartnerClient, RetryPolicy
     from wxplan_cli.credentials import load_private_key
-    from wxplan_cli.session import _merchant_serial, check_base_url, sandbox_transport
+    from wxplan_cli.session import check_base_url, merchant_serial, sandbox_transport
     from wxplan_cli.signing import RequestSigner
 
     mchid = str(profile.require("mchid"))
     private_key = load_private_key(profile.require("private_key"))
-    signer = RequestSigner(mchid, _merchant_serial(profile, warn), private_key)
+    signer = RequestSigner(mchid, merchant_serial(profile, warn), private_key)
     base_url = str(profile.get("base_url"))
     transport = sandbox_transport(profile) if profile.is_sandbox else None
     if transport is None:

@@ -107,8 +107,8 @@ def load_profile(config_flag: str | None = None, profile_flag: str | None = None
                  env: Mapping[str, str] | None = None) -> Profile:
     """Resolve the effective profile from flags, environment, file and defaults."""
     env = os.environ if env is None else env
-    raw = _load_file(config_flag, env)
-    name, name_source = _profile_name(profile_flag, env, raw)
+    raw = load_config_file(config_flag, env)
+    name, name_source = choose_profile_name(profile_flag, env, raw)
     profiles = (raw.data.get("profiles") or {}) if raw else {}
     if name not in profiles and name != BUILTIN_SANDBOX:
         raise _unknown_profile(name, name_source, raw)
@@ -129,7 +129,8 @@ def load_profile(config_flag: str | None = None, profile_flag: str | None = None
     return profile
 
 
-def _config_path(config_flag: str | None, env: Mapping[str, str]) -> tuple[Path, bool]:
+def config_path(config_flag: str | None, env: Mapping[str, str]) -> tuple[Path, bool]:
+    """The config file to read, and whether it was named explicitly (then it must exist)."""
     if config_flag:
         return Path(config_flag).expanduser(), True
     if env.get("WXPLAN_CONFIG"):
@@ -137,10 +138,11 @@ def _config_path(config_flag: str | None, env: Mapping[str, str]) -> tuple[Path,
     return paths.default_config_file(), False
 
 
-def _load_file(config_flag: str | None, env: Mapping[str, str]) -> Sourced | None:
+def load_config_file(config_flag: str | None, env: Mapping[str, str]) -> Sourced | None:
+    """The parsed and shape-checked config file, or ``None`` when the default one does not exist."""
     from wxplan_cli.yamlsrc import YamlSourceError, load_file
 
-    path, explicit = _config_path(config_flag, env)
+    path, explicit = config_path(config_flag, env)
     if not path.exists() and not explicit:
         return None
     try:
@@ -177,7 +179,9 @@ def _check_shape(raw: Sourced) -> None:
                     hint=_did_you_mean(str(key), tuple(PROFILE_KEYS)))
 
 
-def _profile_name(flag: str | None, env: Mapping[str, str], raw: Sourced | None) -> tuple[str, str]:
+def choose_profile_name(flag: str | None, env: Mapping[str, str],
+                        raw: Sourced | None) -> tuple[str, str]:
+    """The profile name to use and where that choice came from."""
     if flag:
         return flag, "--profile"
     if env.get("WXPLAN_PROFILE"):

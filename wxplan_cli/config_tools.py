@@ -48,7 +48,7 @@ class Effective:
 def config_target(config_flag: str | None, env: Mapping[str, str] | None = None) -> tuple[Path, str]:
     """The config file commands would read, and why: ``--config``, ``env WXPLAN_CONFIG`` or default."""
     env = os.environ if env is None else env
-    path, _explicit = cfg._config_path(config_flag, env)
+    path, _explicit = cfg.config_path(config_flag, env)
     source = "--config" if config_flag else ("env WXPLAN_CONFIG" if env.get("WXPLAN_CONFIG") else "default")
     return path, source
 
@@ -59,10 +59,10 @@ def effective_settings(config_flag: str | None, profile_flag: str | None,
     env = os.environ if env is None else env
     profile = load_profile(config_flag, profile_flag, env)
     path, file_source = config_target(config_flag, env)
-    raw = cfg._load_file(config_flag, env)
+    raw = cfg.load_config_file(config_flag, env)
     shown_file = Setting(str(path) if raw else None,
                          file_source if raw else f"{file_source}: {path} does not exist")
-    name, name_source = cfg._profile_name(profile_flag, env, raw)
+    name, name_source = cfg.choose_profile_name(profile_flag, env, raw)
     settings = {key: Setting(shown_value(key, profile.get(key)), profile.source(key)) for key in PROFILE_KEYS}
     if env.get(APIV3_KEY_ENV):
         settings["apiv3_key"] = Setting(MASK, f"env {APIV3_KEY_ENV}")
@@ -98,7 +98,7 @@ class ProfileInfo:
 def list_profiles(config_flag: str | None, env: Mapping[str, str] | None = None) -> list[ProfileInfo]:
     """The profiles of the config file (in file order), then the built-in ``sandbox`` if not redefined."""
     env = os.environ if env is None else env
-    raw = cfg._load_file(config_flag, env)
+    raw = cfg.load_config_file(config_flag, env)
     profiles: dict[str, Any] = (raw.data.get("profiles") or {}) if raw else {}
     default = str(raw.data.get("default_profile")) if raw and raw.data.get("default_profile") else None
     if default is None and len(profiles) == 1:

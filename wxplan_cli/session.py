@@ -60,7 +60,7 @@ def load_credentials(profile: Profile, warn: Warn) -> Credentials:
                               f"strict from {profile.source('strict')})", hint=f"chmod 600 {key_path}")
         warn(f"private key {key_path} is readable by group or others; run: chmod 600 {key_path}")
     with _named(profile, "serial_no", "merchant_cert"):
-        serial = _merchant_serial(profile, warn)
+        serial = merchant_serial(profile, warn)
     with _named(profile, "wechatpay_public_key", "wechatpay_public_key_id", "platform_certs"):
         keys = verification_keys(profile.get("wechatpay_public_key"),
                                  profile.get("wechatpay_public_key_id"), profile.get("platform_certs"))
@@ -70,7 +70,8 @@ def load_credentials(profile: Profile, warn: Warn) -> Credentials:
     return Credentials(mchid, RequestSigner(mchid, serial, private_key), keys)
 
 
-def _merchant_serial(profile: Profile, warn: Warn) -> str:
+def merchant_serial(profile: Profile, warn: Warn) -> str:
+    """The merchant certificate serial: ``serial_no``, else read from ``merchant_cert``."""
     given = profile.get("serial_no")
     cert_path = profile.get("merchant_cert")
     if cert_path is None:
