@@ -66,6 +66,9 @@ def test_default_file_location(isolated_env: Path) -> None:
     ("profile:\n  prod: {}\n", "unknown top-level key 'profile'", 1),
     ("profiles:\n  prod:\n    timeout: soon\n", "timeout", 3),
     ("profiles:\n  prod:\n    private_key: '-----BEGIN PRIVATE KEY-----'\n", "inline", 3),
+    ("profiles:\n  prod:\n    private_key: MIIEvQIBADANBgkqhkiG9w0BAQEFAASC"
+     "BKcwggSjAgEAAoIBAQDADkYE\n", "inline", 3),
+    ("profiles:\n  prod:\n    apiv3_key_file: Zq8LmN3pR7sT1vW5xY9aB2cD4eF6gH0j\n", "APIv3 key itself", 3),
 ])
 def test_errors_name_file_and_line(tmp_path: Path, text: str, fragment: str, line: int) -> None:
     path = tmp_path / "c.yaml"
@@ -76,6 +79,21 @@ def test_errors_name_file_and_line(tmp_path: Path, text: str, fragment: str, lin
     assert err.exit_code == ExitCode.CONFIG
     assert f"{path}:{line}" in err.message
     assert fragment in err.message + (err.hint or "")
+
+
+def test_pasted_secrets_are_refused_without_being_quoted(tmp_path: Path) -> None:
+    """Key material or the APIv3 key where a path belongs: refused, never echoed (``config show`` and
+    errors would show the "path"); a file that really has such a name is a path."""
+    apiv3 = "Zq8LmN3pR7sT1vW5xY9aB2cD4eF6gH0j"
+    path = tmp_path / "c.yaml"
+    path.write_text(f"profiles:\n  prod:\n    apiv3_key_file: {apiv3}\n")
+    with pytest.raises(ConfigError) as info:
+        load_profile(str(path), "prod", env={})
+    assert apiv3 not in info.value.message + (info.value.hint or "")
+    with pytest.raises(ConfigError):
+        load_profile(None, "sandbox", env={"WXPLAN_APIV3_KEY_FILE": apiv3})
+    (tmp_path / apiv3).write_text("x" * 32)
+    assert load_profile(str(path), "prod", env={}).get("apiv3_key_file") == tmp_path / apiv3
 
 
 def test_unknown_profile_suggests(config_file: Path) -> None:

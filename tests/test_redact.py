@@ -37,3 +37,15 @@ def test_personal_ids() -> None:
 def test_headers_keep_order_and_harmless_values() -> None:
     pairs = redact_headers({"Accept": "application/json", "Wechatpay-Serial": "PUB_KEY_ID_01"})
     assert pairs == [("Accept", "application/json"), ("Wechatpay-Serial", "PUB_KEY_ID_01")]
+
+
+def test_structures_are_redacted_before_serialising() -> None:
+    """``redact_data`` for error JSON: redacting the JSON text afterwards would miss the escaped quotes
+    of ``signature=\\"...\\"``."""
+    from wxplan_cli.redact import redact_data
+
+    auth = 'WECHATPAY2-SHA256-RSA2048 mchid="1",signature="c2lnbmF0dXJl+/=="'
+    data = {"message": f"sent {auth}", "detail": {"signature": "abc", "items": [auth, 3]}, "code": None}
+    out = redact_data(data)
+    assert "c2lnbmF0dXJl" not in str(out) and out["detail"]["signature"] == MASK
+    assert out["detail"]["items"][1] == 3 and out["code"] is None and 'mchid="1"' in out["message"]

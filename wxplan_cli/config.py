@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,6 +235,8 @@ def _apply_env(profile: Profile, env: Mapping[str, str]) -> None:
 def _coerce(key: str, value: Any, where: str, base: Path) -> Any:
     spec = PROFILE_KEYS[key]
     try:
+        if key == "apiv3_key_file":
+            _refuse_inline_apiv3_key(value, base)
         return _COERCE[spec.kind](value, base)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"{where}: {key}: {exc}", hint=spec.help) from None
@@ -245,12 +248,27 @@ def _as_str(value: Any, base: Path) -> str:
     return str(value).strip()
 
 
+#: a key's base64 DER pasted without its PEM lines (every RSA 2048 key, certificate and public key starts so)
+_BASE64_DER = re.compile(r"MII[A-Za-z0-9+/\s]{40,}={0,2}")
+
+
 def _as_path(value: Any, base: Path) -> Path:
     text = _as_str(value, base)
-    if "-----BEGIN" in text:
+    if "-----BEGIN" in text or _BASE64_DER.fullmatch(text):
         raise ValueError("key material is not allowed inline; give the path of the .pem file")
     path = Path(text).expanduser()
     return path if path.is_absolute() else (base / path)
+
+
+def _refuse_inline_apiv3_key(value: Any, base: Path) -> None:
+    """32 printable ASCII characters with no path separator or extension, naming no file, are the APIv3
+    key itself: refuse it (without echoing it) rather than show it as a path in ``config show`` and
+    errors."""
+    text = str(value).strip()
+    if (len(text) == 32 and text.isascii() and text.isprintable() and not any(c in text for c in "/\\.~")
+            and not (base / text).exists()):
+        raise ValueError("this looks like the APIv3 key itself, not a path: put the key alone in a file "
+                         "(chmod 600) and give the file's path")
 
 
 def _as_paths(value: Any, base: Path) -> list[Path]:

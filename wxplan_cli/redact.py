@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 MASK = "***"
 _SIGNATURE_ATTR = re.compile(r'(signature\s*=\s*")[^"]*(")', re.IGNORECASE)
 # JSON members and URL segments that hold a signature or a person's id (openid)
-_JSON_SECRET = re.compile(r'("(?:signature|openid|sub_openid|sp_openid|apiv3_key)"\s*:\s*")[^"]*(")',
-                          re.IGNORECASE)
+_SECRET_MEMBERS = ("signature", "openid", "sub_openid", "sp_openid", "apiv3_key")
+_JSON_SECRET = re.compile(rf'("(?:{"|".join(_SECRET_MEMBERS)})"\s*:\s*")[^"]*(")', re.IGNORECASE)
 _OPENID_PATH = re.compile(r"(/users/)[^/?\s]+")
 _PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?(-----END \1-----|$)", re.DOTALL)
 _SECRET_HEADERS = {"wechatpay-signature", "cookie", "set-cookie", "proxy-authorization"}
@@ -37,6 +38,21 @@ def redact_text(text: str) -> str:
     for secret in _registered:
         text = text.replace(secret, MASK)
     return text
+
+
+def redact_data(value: Any) -> Any:
+    """A JSON-like value (dicts, lists, strings) with every string redacted and secret members masked.
+
+    For structures about to be serialised: redacting their JSON text afterwards would miss what the
+    escaping changes (``signature=\\"...\\"``)."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {k: MASK if str(k).lower() in _SECRET_MEMBERS and isinstance(v, str) else redact_data(v)
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_data(v) for v in value]
+    return value
 
 
 def redact_header(name: str, value: str) -> str:

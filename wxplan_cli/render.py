@@ -19,6 +19,7 @@ from rich.text import Text
 
 from wxplan_cli.errors import ApiError, ValidationError, WxplanError
 from wxplan_cli.plan_fields import AUDIT_STATES, PLAN_RESPONSE_LABELS, PLAN_STATES
+from wxplan_cli.redact import redact_data, redact_text
 
 STATE_STYLES = {
     "PLAN_CREATING": "yellow", "PLAN_CREATED": "cyan", "PLAN_DELIVERING": "bold green",
@@ -118,37 +119,43 @@ def render_plan(console: Console, plan: dict[str, Any], fmt: str, *,
 
 
 def render_error(console: Console, err: WxplanError, *, as_json: bool = False) -> None:
-    """One clear message, the details that help, and the hint."""
+    """One clear message, the details that help, and the hint; every part through the redactor (an
+    error's text can quote anything: a header, a reply, a file)."""
     if as_json:
-        print_data(console, json.dumps(err.to_dict(), ensure_ascii=False))
+        print_data(console, json.dumps(redact_data(err.to_dict()), ensure_ascii=False))
         return
-    console.print(f"[bold red]error:[/] {escape(err.message)}")
+    console.print(f"[bold red]error:[/] {_safe(err.message)}")
     if isinstance(err, ValidationError):
         for issue in err.issues:
-            console.print(f"  - {escape(issue.render())}")
+            console.print(f"  - {_safe(issue.render())}")
     if isinstance(err, ApiError):
         _api_details(console, err)
     request_id = getattr(err, "request_id", None)
     if request_id:
-        console.print(f"  Request-ID: {escape(request_id)}")
+        console.print(f"  Request-ID: {_safe(request_id)}")
     if err.hint:
-        console.print(f"[cyan]hint:[/] {escape(err.hint)}")
+        console.print(f"[cyan]hint:[/] {_safe(err.hint)}")
+
+
+def _safe(text: object) -> str:
+    """``text`` redacted and escaped for Rich markup."""
+    return escape(redact_text(str(text)))
 
 
 def _api_details(console: Console, err: ApiError) -> None:
     detail = err.info.detail or {}
     if err.field:
-        console.print(f"  field: {escape(err.field)}")
+        console.print(f"  field: {_safe(err.field)}")
     for key in ("issue", "value", "location"):
         if detail.get(key) not in (None, ""):
-            console.print(f"  {key}: {escape(str(detail[key]))}")
+            console.print(f"  {key}: {_safe(detail[key])}")
     if err.info.request_id:
-        console.print(f"  Request-ID: {escape(err.info.request_id)}")
+        console.print(f"  Request-ID: {_safe(err.info.request_id)}")
 
 
 def warn(console: Console, message: str) -> None:
     """A warning line on stderr."""
-    console.print(f"[yellow]warning:[/] {escape(message)}")
+    console.print(f"[yellow]warning:[/] {_safe(message)}")
 
 
 # -- lists, changes and reports (list, update, config show, certs download) ---------------------------
