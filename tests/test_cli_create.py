@@ -156,7 +156,7 @@ def test_slow_reply_beyond_timeout_is_unknown_outcome(cli, serve_sandbox, tmp_pa
     config = write_config(tmp_path / "slow.yaml", slow.profile, slow.url, timeout=0.5)
     res = cli("create", "--from", str(SAMPLE), "--config", str(config))
     assert res.exit_code == ExitCode.UNKNOWN_OUTCOME, res.stderr
-    assert "re-run the same command" in res.stderr
+    assert "re-running the same command resends the same out_request_no" in res.stderr
 
 
 def test_unreachable_server_is_exit_6(cli, served: Served, tmp_path: Path) -> None:

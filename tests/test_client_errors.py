@@ -13,9 +13,10 @@ import httpx
 import pytest
 
 from wxplan_cli.auth import WechatPayAuth
-from wxplan_cli.client import PartnerClient, RetryPolicy, encode_json
+from wxplan_cli.client import PartnerClient, RetryPolicy
 from wxplan_cli.errors import ApiError, ExitCode, TransportError, UnknownOutcomeError
 from wxplan_cli.signing import RequestSigner, ResponseSigner, ResponseValidator, VerificationKeys
+from wxplan_cli.wire import encode_json
 
 
 @pytest.fixture
@@ -94,15 +95,50 @@ def test_write_without_reply_is_unknown_outcome(make_client) -> None:
     with pytest.raises(UnknownOutcomeError) as info:
         make_client(handler).create_plan(b"{}")
     assert info.value.exit_code == ExitCode.UNKNOWN_OUTCOME and len(calls) == 1
-    assert "re-run the same command" in (info.value.hint or "")
+    assert "re-running the same command resends the same out_request_no" in (info.value.hint or "")
 
 
-def test_read_without_reply_is_transport_error(make_client) -> None:
+def test_read_without_reply_is_retried_then_transport_error(make_client, merchant) -> None:
+    calls = []
+
     def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
         raise httpx.RemoteProtocolError("closed", request=request)
 
     with pytest.raises(TransportError):
-        make_client(handler).list_plans("40016")
+        make_client(handler, attempts=3).list_plans("40016")
+    assert len(calls) == 3  # a GET changes nothing: safe to ask again
+    replies = iter([httpx.ReadTimeout("slow"), signed(merchant, 200, b'{"total_count":0,"plan_list":[]}')])
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        reply = next(replies)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    assert make_client(flaky).list_plans("40016").total_count == 0
+
+
+def test_202_is_sent_again_with_the_same_bytes(make_client, merchant) -> None:
+    bodies: list[bytes] = []
+    replies = iter([signed(merchant, 202, b""), signed(merchant, 200, b'{"plan":{"plan_id":"7"}}')])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append(request.content)
+        return next(replies)
+
+    assert make_client(handler).create_plan(b'{"a":1}') == {"plan_id": "7"}
+    assert bodies == [b'{"a":1}', b'{"a":1}']
+    always = make_client(lambda r: signed(merchant, 202, b""), attempts=2)
+    with pytest.raises(UnknownOutcomeError, match="HTTP 202"):
+        always.create_plan(b"{}")
+
+
+def test_hostile_error_body_does_not_crash(make_client) -> None:
+    deep = b"[" * 200_000
+    with pytest.raises(ApiError) as info:
+        make_client(lambda r: httpx.Response(400, content=deep), attempts=1).create_plan(b"{}")
+    assert info.value.info.status == 400 and info.value.info.code is None
 
 
 def test_connect_errors_are_retried(make_client) -> None:

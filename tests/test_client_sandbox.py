@@ -16,11 +16,12 @@ from cli_fixtures import Served
 from cryptography import x509
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from wxplan_cli.client import PartnerClient, encode_json
+from wxplan_cli.client import PartnerClient
 from wxplan_cli.config import load_profile
 from wxplan_cli.credentials import serial_hex
 from wxplan_cli.errors import ApiError, ExitCode
 from wxplan_cli.session import open_client
+from wxplan_cli.wire import encode_json
 
 PLAN = {"out_request_no": "rt-0001", "brand_id": "40016", "product_coupon_id": "7011468762",
         "stock_id": "7012468762", "reuse_coupon_config": False, "plan_name": "冬季饮料投放",

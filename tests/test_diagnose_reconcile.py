@@ -6,11 +6,11 @@ import email.utils
 
 from cli_fixtures import Served
 
-from wxplan_cli.client import encode_json
 from wxplan_cli.config import load_profile
 from wxplan_cli.diagnose import explain_sign_error
 from wxplan_cli.reconcile import find_created, matches
 from wxplan_cli.session import open_client
+from wxplan_cli.wire import encode_json
 
 NOW = 1_800_000_000.0
 SIGNED = b"POST\n/v3/x\n1800000000\nNONCE\n{\"a\":1}\n"
@@ -69,3 +69,15 @@ def test_find_created_over_the_sandbox(served: Served) -> None:
         made = client.create_plan(encode_json(PAYLOAD))
         found = find_created(client, PAYLOAD)
     assert [p["plan_id"] for p in found] == [made["plan_id"]]
+
+
+def test_times_match_as_instants_and_reuse_plans_are_not_distinctive() -> None:
+    from wxplan_cli.reconcile import is_distinctive
+
+    plan = {k: v for k, v in PAYLOAD.items() if k != "out_request_no"}
+    reformatted = {**plan, "delivery_start_time": "2026-12-31T16:00:00.000Z"}
+    assert matches(PAYLOAD, reformatted)
+    assert is_distinctive(PAYLOAD)
+    reuse = {"brand_id": "40016", "product_coupon_id": "7011", "stock_id": "7012",
+             "reuse_coupon_config": True}
+    assert matches(reuse, plan) and not is_distinctive(reuse)

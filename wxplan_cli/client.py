@@ -26,11 +26,11 @@ import httpx
 from wxplan_cli import __version__
 from wxplan_cli.errors import ApiError, ApiErrorInfo, TransportError, UnknownOutcomeError, WxplanError
 from wxplan_cli.redact import redact_headers, redact_text
+from wxplan_cli.wire import encode_json
 
 BASE_URL = "https://api.mch.weixin.qq.com"
 PLANS = "/v3/marketing/partner/delivery-plan/delivery-plans"
-MAX_PAGE_SIZE = 50
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+RETRY_STATUSES = frozenset({202, 429, 500, 502, 503, 504})  # 202: 请使用原参数重复请求
 
 Logger = Callable[[str], None]
 
@@ -39,12 +39,6 @@ def user_agent() -> str:
     """``wxplan/<ver> (<os>) Python/<ver>``, as the spec recommends."""
     return (f"wxplan/{__version__} ({platform.system()}/{platform.release()}) "
             f"Python/{platform.python_version()}")
-
-
-def encode_json(payload: Mapping[str, Any]) -> bytes:
-    """The one serialisation of a request body: compact UTF-8 JSON with null members dropped."""
-    clean = {k: v for k, v in payload.items() if v is not None}
-    return json.dumps(clean, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass
@@ -165,8 +159,7 @@ class PartnerClient:
         The auth's validator still runs: the certificate bootstrap passes a client built with
         ``UNVERIFIED_RESPONSES`` and verifies the reply itself; ``doctor`` reads the ``Date`` header.
         """
-        pairs = [(k, v) for k, v in (query or {}).items() if v is not None]
-        response = self._send_with_retries("GET", f"{path}?{urlencode(pairs)}" if pairs else path, b"", {})
+        response = self._send_with_retries("GET", _target(path, query), b"", {})
         if not 200 <= response.status_code < 300:
             raise api_error(response)
         return RawResponse(response.status_code, response.headers, response.content)
@@ -175,28 +168,30 @@ class PartnerClient:
 
     def _call(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
               body: bytes | None = None) -> dict[str, Any]:
-        pairs = [(k, v) for k, v in (query or {}).items() if v is not None]
-        target = f"{path}?{urlencode(pairs)}" if pairs else path
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        response = self._send_with_retries(method, target, body or b"", headers)
+        response = self._send_with_retries(method, _target(path, query), body or b"", headers)
         return _decode(response)
 
     def _send_with_retries(self, method: str, target: str, body: bytes,
                            headers: dict[str, str]) -> httpx.Response:
+        """Send, retrying what is safe to retry (spec §8.3) with the same bytes every time."""
         for attempt in range(1, self.retry.attempts + 1):
             last = attempt == self.retry.attempts
             try:
                 response = self._send_once(method, target, body, headers)
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            except _Retry as retry:
                 if last:
-                    raise TransportError(f"cannot reach {self._http.base_url}: {_reason(exc)}",
-                                         hint="check the network and base_url; nothing was sent") from None
-                self._backoff(attempt, None, f"connect error ({_reason(exc)})")
+                    raise retry.error from None
+                self._backoff(attempt, None, retry.why)
                 continue
             if response.status_code in RETRY_STATUSES and not last:
                 self._backoff(attempt, response.headers.get("Retry-After"),
                               f"HTTP {response.status_code}")
                 continue
+            if response.status_code == 202:
+                raise UnknownOutcomeError(
+                    f"WeChat Pay accepted the request but had not processed it after "
+                    f"{self.retry.attempts} tries (HTTP 202)", hint=_unknown_hint(method))
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -204,22 +199,18 @@ class PartnerClient:
                    headers: dict[str, str]) -> httpx.Response:
         request = self._http.build_request(method, target, content=body or None, headers=headers)
         try:
-            response = self._http.send(request)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout):
-            raise
+            return self._http.send(request)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise _Retry(TransportError(f"cannot reach {self._http.base_url}: {_reason(exc)}",
+                                        hint="check the network and base_url; nothing was sent"),
+                         f"connect error ({_reason(exc)})") from None
         except httpx.TransportError as exc:
-            raise self._lost(method, exc) from None
-        return response
-
-    def _lost(self, method: str, exc: httpx.TransportError) -> WxplanError:
-        what = "timed out waiting for the reply" if isinstance(exc, httpx.TimeoutException) \
-            else f"the connection broke before the reply ({_reason(exc)})"
-        if method == "GET":
-            return TransportError(f"{what}", hint="retry later; a read changes nothing")
-        return UnknownOutcomeError(
-            f"{what}: the request may have been applied",
-            hint="re-run the same command: it reuses the same out_request_no, so the plan is "
-                 "not created twice")
+            what = "timed out waiting for the reply" if isinstance(exc, httpx.TimeoutException) \
+                else f"the connection broke before the reply ({_reason(exc)})"
+            if method == "GET":  # a read changes nothing: safe to ask again
+                raise _Retry(TransportError(what, hint="retry later"), what) from None
+            raise UnknownOutcomeError(f"{what}: the request may have been applied",
+                                      hint=_unknown_hint(method)) from None
 
     def _backoff(self, attempt: int, retry_after: str | None, why: str) -> None:
         pause = self.retry.delay(attempt, retry_after)
@@ -249,6 +240,28 @@ class PartnerClient:
         self.log("\n".join(lines))
 
 
+class _Retry(Exception):
+    """A failure after which the same request may be sent again; ``error`` if it is the last try."""
+
+    def __init__(self, error: WxplanError, why: str) -> None:
+        super().__init__(why)
+        self.error = error
+        self.why = why
+
+
+def _unknown_hint(method: str) -> str:
+    if method == "POST":
+        return ("check the plan's state (wxplan list / show) before retrying; re-running the same "
+                "command resends the same out_request_no and body")
+    return "check the plan's state (wxplan show) before running the command again"
+
+
+def _target(path: str, query: Mapping[str, Any] | None) -> str:
+    """``path?query`` as it will be signed and sent (unset parameters left out)."""
+    pairs = [(k, v) for k, v in (query or {}).items() if v is not None]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
 def _seg(value: str) -> str:
     """One path segment, percent-encoded so an id can never change the path."""
     return quote(str(value), safe="")
@@ -265,7 +278,7 @@ def _decode(response: httpx.Response) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):
         data = None
     if not isinstance(data, dict):
         raise UnknownOutcomeError(
@@ -295,7 +308,7 @@ def api_error(response: httpx.Response) -> ApiError:
     """Map a non-2xx response to ``ApiError``, parsing its (unauthenticated) body leniently."""
     try:
         body = json.loads(response.content) if response.content else {}
-    except ValueError:
+    except (ValueError, RecursionError):  # unauthenticated: may be anything
         body = {}
     body = body if isinstance(body, dict) else {}
     detail = body.get("detail")

@@ -62,6 +62,7 @@ from wxplan_cli.plan_fields import (
 from wxplan_cli.plan_rules import Given, check_plan, display_width
 from wxplan_cli.plan_skeleton import skeleton
 from wxplan_cli.timeparse import TimeError, format_rfc3339, parse_time
+from wxplan_cli.wire import encode_json
 from wxplan_cli.yamlsrc import (
     MAX_BYTES,
     Sourced,
@@ -123,8 +124,8 @@ class Plan:
 
 
 def encode_body(payload: Mapping[str, object]) -> bytes:
-    """The one serialisation of a request body: compact JSON, UTF-8, non-ASCII unescaped."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """The one serialisation of a request body (:func:`wxplan_cli.wire.encode_json`)."""
+    return encode_json(payload)
 
 
 # -- loading -------------------------------------------------------------------------------------------

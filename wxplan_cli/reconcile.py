@@ -8,10 +8,14 @@ Used after a bad response signature, before anything is re-sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
 MATCH_KEYS = ("product_coupon_id", "stock_id", "stock_bundle_id", "plan_name", "delivery_start_time",
               "delivery_end_time")
+TIME_KEYS = ("delivery_start_time", "delivery_end_time")
+#: without these the match is only by coupon and batch, which several plans may share (rule 6)
+DISTINCT_KEYS = ("plan_name", "delivery_start_time", "delivery_end_time")
 
 
 class Lister(Protocol):
@@ -24,8 +28,26 @@ class Lister(Protocol):
 
 
 def matches(payload: Mapping[str, Any], plan: Mapping[str, Any]) -> bool:
-    """True when ``plan`` agrees with every identifying field ``payload`` sets."""
-    return all(plan.get(k) == payload[k] for k in MATCH_KEYS if payload.get(k) is not None)
+    """True when ``plan`` agrees with every identifying field ``payload`` sets (times as instants)."""
+    return all(_same(k, plan.get(k), payload[k]) for k in MATCH_KEYS if payload.get(k) is not None)
+
+
+def is_distinctive(payload: Mapping[str, Any]) -> bool:
+    """Whether a match identifies this plan, not just any plan on the same coupon and batch."""
+    return all(payload.get(k) is not None for k in DISTINCT_KEYS)
+
+
+def _same(key: str, got: Any, want: Any) -> bool:
+    if key in TIME_KEYS and isinstance(got, str) and isinstance(want, str):
+        try:
+            return _instant(got) == _instant(want)
+        except ValueError:
+            return got == want
+    return bool(got == want)
+
+
+def _instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def find_created(client: Lister, payload: Mapping[str, Any], *, max_pages: int = 20) -> list[dict[str, Any]]:

@@ -187,7 +187,7 @@ class ResponseValidator:
             raise _bad_signature(signature, request_id)
 
     def _check_time(self, timestamp: str, request_id: str | None) -> None:
-        if not timestamp.isdigit():
+        if not re.fullmatch(r"[0-9]{1,12}", timestamp):  # isdigit() also takes "²"
             raise SignatureError(f"response Wechatpay-Timestamp {timestamp[:20]!r} is not a number",
                                  request_id=request_id)
         skew = abs(self.clock() - int(timestamp))

@@ -220,7 +220,7 @@ def do_create(run: Run, from_file: str | None, flags: dict[str, Any], *, dry_run
 def send_create(client: Any, body: bytes, payload: dict[str, Any]) -> dict[str, Any]:
     """Create; when the reply's signature fails, look the plan up before anyone re-sends anything."""
     from wxplan_cli.errors import SignatureError, WxplanError
-    from wxplan_cli.reconcile import find_created
+    from wxplan_cli.reconcile import find_created, is_distinctive
 
     try:
         return client.create_plan(body)  # type: ignore[no-any-return]
@@ -231,13 +231,17 @@ def send_create(client: Any, body: bytes, payload: dict[str, Any]) -> dict[str, 
             err.hint = (f"{err.hint or ''} Looking the plan up failed too ({lookup.message}): "
                         "check with wxplan list before creating it again.").strip()
             raise err from None
-        if found:
-            plans = ", ".join(f"{p.get('plan_id')} ({p.get('plan_state')})" for p in found)
+        plans = ", ".join(f"{p.get('plan_id')} ({p.get('plan_state')})" for p in found)
+        if found and is_distinctive(payload):
             err.hint = (f"the create did take effect: the brand now has the plan {plans}. "
-                        "Re-running the same command returns it without creating another.")
+                        "Do not create it again; wxplan show shows it.")
+        elif found:
+            err.hint = (f"plans on the same coupon and batch exist: {plans}; one may be this create "
+                        "(its name and times come from the coupon, so they cannot tell). Check them "
+                        "with wxplan show before creating it again.")
         else:
             err.hint = ("no plan matching it exists (checked with the list endpoint): re-running the "
-                        "same command is safe, it reuses the same out_request_no.")
+                        "same command resends the same out_request_no and body.")
         raise err from None
 
 
@@ -320,7 +324,8 @@ def _render(run: Run, result: dict[str, Any], out_request_no: str, derived: bool
     if run.output is OutputFormat.table:
         render_plan(run.out, result, run.output, title="投放计划 delivery plan",
                     extra=[("创建请求单号", "out_request_no", f"{out_request_no} ({how})")])
-        run.note("Re-running the same command returns this plan; it does not create another.")
+        run.note(f"Re-running the same command resends out_request_no {out_request_no} "
+                 "(see README: Idempotency).")
         return
     render_plan(run.out, result, run.output)
     _note_request_no(run, out_request_no, derived)
