@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from wxplan_cli.errors import ConfigError, UsageError
+from wxplan_cli.sqlschema import apply_schema
 
 SCHEMA_VERSION = 1
 PENDING, SENDING, CREATED, FAILED, UNKNOWN = "pending", "sending", "created", "failed", "unknown"
@@ -338,7 +339,8 @@ def open_ledger(path: Path, *, create: bool = True) -> Ledger:
         db.execute("PRAGMA busy_timeout = 30000")
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
-        _prepare(db)
+        apply_schema(db, _SCHEMA, SCHEMA_VERSION, "ledger",
+                     ("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (str(time.time()),)))
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"ledger {path} is not usable: {exc}",
                           hint="pass another --ledger FILE, or delete this one") from None
@@ -354,22 +356,6 @@ def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     os.close(fd)
-
-
-def _prepare(db: sqlite3.Connection) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"ledger schema {version} is newer than this wxplan's ({SCHEMA_VERSION})")
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in filter(str.strip, _SCHEMA.split(";")):
-            db.execute(statement)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        db.execute("INSERT OR IGNORE INTO meta VALUES ('created_at', ?)", (str(time.time()),))
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from typing import Any
 
 from wxplan_cli.errors import ConfigError
 from wxplan_cli.sandbox.lifecycle import PlanRecord, Version
+from wxplan_cli.sqlschema import apply_schema
 
 SCHEMA_VERSION = 1
 FIRST_PLAN_ID = 100000000001
@@ -135,7 +136,7 @@ def open_store(path: Path | None) -> Store:
     """An in-memory store (``None``) or one backed by the SQLite file ``path`` (created if missing)."""
     try:
         db = _connect(path)
-        _prepare(db)
+        apply_schema(db, _SCHEMA, SCHEMA_VERSION, "sandbox state")
     except sqlite3.DatabaseError as exc:
         raise ConfigError(f"sandbox state file {path} is not usable: {exc}",
                           hint="point --state at a new file, or delete this one") from None
@@ -153,21 +154,6 @@ def _connect(path: Path | None) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = NORMAL")
     return db
-
-
-def _prepare(db: sqlite3.Connection) -> None:
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise sqlite3.DatabaseError(f"schema version {version} is newer than this wxplan ({SCHEMA_VERSION})")
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        for statement in filter(str.strip, _SCHEMA.split(";")):
-            db.execute(statement)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 def _dump_versions(versions: list[Version]) -> str:
